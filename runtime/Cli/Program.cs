@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Distri.Cli.Commands;
+
+// The `distri` command: one file per subcommand in Commands/, each a thin layer over a library.
+var root = new RootCommand("distri: packages are SquashFS images; /ro shows them all.")
+{
+    MkImageCommand.Create(),
+    LsCommand.Create(),
+    CatCommand.Create(),
+    FuseCommand.Create(),
+    InstallCommand.Create(),
+    UpdateCommand.Create(),
+    GcCommand.Create(),
+    ListCommand.Create(),
+    IndexCommand.Create(),
+    ExportCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

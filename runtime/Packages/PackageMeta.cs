@@ -1,0 +1,47 @@
+namespace Distri.Packages;
+
+/// <summary>
+/// The metadata file beside each image (<c>&lt;full&gt;.meta.yaml</c>): what the package is, what it
+/// needs at run time (already the transitive closure, so installing needs no recursion), and how
+/// it joins exchange directories. Written by the build, read by the store, the installer and /ro.
+/// </summary>
+public sealed class PackageMeta
+{
+    public string Name { get; set; } = "";
+    public string Arch { get; set; } = PackageFullName.DefaultArch;
+    public string Version { get; set; } = "";
+    public int Revision { get; set; }
+
+    /// <summary>Where the source came from: the upstream URL, and the Debian source package that carries it.</summary>
+    public string? SourceUrl { get; set; }
+    public string? SourcePackage { get; set; }
+
+    /// <summary>Runtime dependencies as full names: the transitive closure, sorted.</summary>
+    public List<string> RuntimeDependencies { get; set; } = [];
+
+    /// <summary>Libraries the package needs from the host base system (e.g. libc.so.6), not packages yet.</summary>
+    public List<string> SystemRequirements { get; set; } = [];
+
+    /// <summary>Per-package exchange directories this package joins.</summary>
+    public List<ExchangeDirectory> ExchangeDirectories { get; set; } = [];
+
+    /// <summary>Digest of everything the build consumed (definition, patches, source hash, dependency full names).</summary>
+    public string? InputDigest { get; set; }
+
+    /// <summary>sha256 (lower-case hex) and size in bytes of the image.</summary>
+    public string ImageSha256 { get; set; } = "";
+    public long ImageSize { get; set; }
+
+    public PackageFullName FullName => new(Name, Arch, Version, Revision);
+}
+
+/// <summary>
+/// "My <c>out/&lt;Directory&gt;</c> also appears inside package <c>Host</c>'s <c>out/&lt;Directory&gt;</c>":
+/// a plugin adding modules to its host's module directory. <c>Host</c> is a package name (any
+/// installed revision of it, the newest winning), <c>Directory</c> is relative to <c>out/</c>.
+/// </summary>
+public sealed class ExchangeDirectory
+{
+    public string Directory { get; set; } = "";
+    public string Host { get; set; } = "";
+}

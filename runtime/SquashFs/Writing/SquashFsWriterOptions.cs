@@ -1,0 +1,20 @@
+namespace Distri.SquashFs;
+
+/// <summary>How <see cref="SquashFsWriter"/> turns a directory tree into an image.</summary>
+public sealed record SquashFsWriterOptions
+{
+    /// <summary>
+    /// Superblock creation time (seconds since the epoch). Defaults to SOURCE_DATE_EPOCH when set,
+    /// else 0, so images are reproducible unless asked otherwise.
+    /// </summary>
+    public uint? ImageTime { get; init; }
+
+    /// <summary>When set, every entry's mtime is replaced by this value (reproducible builds).</summary>
+    public uint? Mtime { get; init; }
+
+    /// <summary>Device nodes, fifos and sockets are refused unless this is set.</summary>
+    public bool AllowSpecialFiles { get; init; }
+
+    /// <summary>Data block size; a power of two between 4 KiB and 1 MiB.</summary>
+    public int BlockSize { get; init; } = Format.SquashFsFormat.DefaultBlockSize;
+}
