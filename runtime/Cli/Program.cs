@@ -14,5 +14,6 @@ var root = new RootCommand("distri: packages are SquashFS images; /ro shows them
     ListCommand.Create(),
     IndexCommand.Create(),
     ExportCommand.Create(),
+    SandboxCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
