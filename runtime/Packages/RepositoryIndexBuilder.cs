@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+
+namespace Distri.Packages;
+
+/// <summary>
+/// Builds a repository index from the metas in a <c>pkg/</c> directory: the index is derived data,
+/// so a store stays just a directory. A package counts when both its meta and its image exist
+/// (images are published last) and the image's length matches the meta; anything else is skipped
+/// and reported, never guessed at.
+/// </summary>
+public static class RepositoryIndexBuilder
+{
+    public sealed record Result(RepositoryIndex Index, IReadOnlyList<string> Skipped);
+
+    public static Result Build(string packageDirectory)
+    {
+        var entries = new List<RepositoryIndexEntry>();
+        var skipped = new List<string>();
+        foreach (var metaPath in Directory.EnumerateFiles(packageDirectory, "*" + StoreLayout.MetaExtension))
+        {
+            var fileName = Path.GetFileName(metaPath);
+            if (!StoreLayout.TryParseMetaFileName(fileName, out var name))
+            {
+                skipped.Add($"{fileName}: not a package meta file name");
+                continue;
+            }
+            var imagePath = Path.Combine(packageDirectory, StoreLayout.ImageFileName(name));
+            if (!File.Exists(imagePath))
+            {
+                skipped.Add($"{fileName}: its image {StoreLayout.ImageFileName(name)} is missing");
+                continue;
+            }
+            PackageMeta meta;
+            byte[] metaBytes;
+            try
+            {
+                metaBytes = File.ReadAllBytes(metaPath);
+                meta = Yaml.ReadMeta(metaPath);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                skipped.Add(e.Message);
+                continue;
+            }
+            if (meta.FullName != name)
+            {
+                skipped.Add($"{fileName}: describes {meta.FullName}, not {name}");
+                continue;
+            }
+            var imageLength = new FileInfo(imagePath).Length;
+            if (meta.ImageSize != imageLength)
+            {
+                skipped.Add($"{fileName}: image is {imageLength} bytes, the meta says {meta.ImageSize}");
+                continue;
+            }
+            entries.Add(new RepositoryIndexEntry
+            {
+                FullName = name.ToString(),
+                Name = name.Name,
+                Arch = name.Arch,
+                Version = name.Version,
+                Revision = name.Revision,
+                ImageSize = meta.ImageSize,
+                ImageSha256 = meta.ImageSha256,
+                MetaSize = metaBytes.Length,
+                MetaSha256 = Convert.ToHexStringLower(SHA256.HashData(metaBytes)),
+                RuntimeDependencies = [.. meta.RuntimeDependencies],
+            });
+        }
+        // Stable order: the same directory always gives a byte-identical index.
+        entries.Sort((a, b) => PackageFullName.Parse(a.FullName).CompareTo(PackageFullName.Parse(b.FullName)));
+        return new Result(new RepositoryIndex { Packages = entries }, skipped);
+    }
+
+    /// <summary>Builds the index and writes it atomically as <c>index.yaml</c> in the directory.</summary>
+    public static Result Write(string packageDirectory)
+    {
+        var result = Build(packageDirectory);
+        Yaml.WriteAtomically(Path.Combine(packageDirectory, RepositoryIndex.FileName), Yaml.Serialize(result.Index));
+        return result;
+    }
+}
