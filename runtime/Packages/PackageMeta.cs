@@ -32,6 +32,7 @@ public sealed class PackageMeta
     public string ImageSha256 { get; set; } = "";
     public long ImageSize { get; set; }
 
+    [YamlDotNet.Serialization.YamlIgnore]
     public PackageFullName FullName => new(Name, Arch, Version, Revision);
 }
 
