@@ -11,28 +11,30 @@ namespace SquashFs.Tests;
 public sealed class WriterTests
 {
     [TestMethod]
-    public void SparseFileLargerThanTwoGibibytesIsStoredAsHoles()
+    [DataRow(TestTrees.SparseFileSize)]
+    [DataRow((5L << 30) + 3)] // past 4 GiB: an extended inode with 64-bit sizes
+    public void SparseFileLargerThanTwoGibibytesIsStoredAsHoles(long size)
     {
         using var temp = new TempDirectory("writer-sparse");
         var source = temp.CreateDirectory("source");
-        TestTrees.WriteSparseFile(Path.Combine(source, "sparse"));
+        TestTrees.WriteSparseFile(Path.Combine(source, "sparse"), size);
         var image = temp["sparse.sqfs"];
 
         SquashFsWriter.Write(source, image);
 
-        Assert.IsLessThan(1L << 20, new FileInfo(image).Length, "holes must not be written out");
+        Assert.IsLessThan(4L << 20, new FileInfo(image).Length, "holes must not be written out");
         Requires.LoopMounts();
         using var mount = ImageMount.Kernel(image, temp["mnt"]);
         var mounted = Path.Combine(mount.Path, "sparse");
-        Assert.AreEqual(TestTrees.SparseFileSize, new FileInfo(mounted).Length);
+        Assert.AreEqual(size, new FileInfo(mounted).Length);
         using var handle = File.OpenHandle(mounted);
         var buffer = new byte[16];
-        foreach (var offset in TestTrees.SparseDataOffsets())
+        foreach (var offset in TestTrees.SparseDataOffsets(size))
         {
             Assert.AreEqual(16, RandomAccess.Read(handle, buffer, offset));
             CollectionAssert.AreEqual(TestTrees.SparseMarker(offset), buffer, $"at offset {offset}");
         }
-        foreach (var offset in new[] { 1L << 20, (1L << 31) - 4096, TestTrees.SparseFileSize - 4096 })
+        foreach (var offset in new[] { 1L << 20, (1L << 31) - 4096, size - 4096 })
         {
             RandomAccess.Read(handle, buffer, offset);
             Assert.IsTrue(buffer.All(b => b == 0), $"zeros expected at offset {offset}");
