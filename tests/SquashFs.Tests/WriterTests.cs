@@ -42,6 +42,30 @@ public sealed class WriterTests
     }
 
     [TestMethod]
+    public void EmptySourceDirectoryGivesAMountableImage()
+    {
+        using var temp = new TempDirectory("writer-empty");
+        var source = temp.CreateDirectory("source");
+        FixtureNative.Chmod(source, 0x1ED);
+        FixtureNative.SetMtime(source, 1_000_000_000);
+
+        SquashFsWriter.Write(source, temp["image.sqfs"]);
+
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(temp["image.sqfs"], temp["mnt"]);
+        TreeComparer.AssertSame(source, mount.Path);
+    }
+
+    [TestMethod]
+    public void MissingOutputDirectoryIsAnIOError()
+    {
+        using var temp = new TempDirectory("writer-noout");
+        TestTrees.WriteSmallTree(temp["source"]);
+
+        Assert.ThrowsExactly<DirectoryNotFoundException>(() => SquashFsWriter.Write(temp["source"], temp["no/such/dir/image.sqfs"]));
+    }
+
+    [TestMethod]
     public void AllZeroBlocksTakeNoSpace()
     {
         using var temp = new TempDirectory("writer-zero");
@@ -248,5 +272,41 @@ public sealed class WriterTests
         var b = FixtureNative.LStat(Path.Combine(mount.Path, "dir", "hello-again.txt"));
         Assert.AreEqual(a.Ino, b.Ino);
         Assert.AreEqual(2u, a.NLink);
+    }
+}
+
+/// <summary>Tests that set process-wide environment variables run alone.</summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class WriterEnvironmentTests
+{
+    [TestMethod]
+    public void SourceDateEpochIsTheDefaultImageTime()
+    {
+        using var temp = new TempDirectory("writer-epoch");
+        TestTrees.WriteSmallTree(temp["source"]);
+        Environment.SetEnvironmentVariable("SOURCE_DATE_EPOCH", "1600000000");
+        try
+        {
+            SquashFsWriter.Write(temp["source"], temp["image.sqfs"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SOURCE_DATE_EPOCH", null);
+        }
+
+        var superblock = File.ReadAllBytes(temp["image.sqfs"]).AsSpan(0, 96);
+        Assert.AreEqual(1_600_000_000u, BinaryPrimitives.ReadUInt32LittleEndian(superblock[8..]));
+    }
+
+    [TestMethod]
+    public void WithoutSourceDateEpochTheImageTimeIsZero()
+    {
+        using var temp = new TempDirectory("writer-epoch");
+        TestTrees.WriteSmallTree(temp["source"]);
+
+        SquashFsWriter.Write(temp["source"], temp["image.sqfs"]);
+
+        Assert.AreEqual(0u, BinaryPrimitives.ReadUInt32LittleEndian(File.ReadAllBytes(temp["image.sqfs"]).AsSpan(8)));
     }
 }
