@@ -91,6 +91,7 @@ internal static unsafe partial class FixtureNative
         foreach (var name in Encoding.UTF8.GetString(names, 0, (int)size).Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             var length = lgetxattr(path, name, null, 0);
+            if (length < 0 && Marshal.GetLastPInvokeError() == 61 /* ENODATA */) continue; // listed but unreadable
             if (length < 0) throw Error("lgetxattr " + name, path);
             var value = new byte[length];
             fixed (byte* p = value) length = length == 0 ? 0 : lgetxattr(path, name, p, length);
