@@ -49,9 +49,9 @@ public sealed class FuzzTests
         WriteFuzzTree(temp["tree"]);
         var seeds = new List<(string Name, byte[] Bytes)>
         {
-            ("gzip", File.ReadAllBytes(ReaderMksquashfsTests.MakeImage(temp["tree"], temp["gzip.sqfs"], "-b", "4096"))),
-            ("zstd", File.ReadAllBytes(ReaderMksquashfsTests.MakeImage(temp["tree"], temp["zstd.sqfs"], "-b", "4096", "-comp", "zstd"))),
-            ("uncompressed", File.ReadAllBytes(ReaderMksquashfsTests.MakeImage(temp["tree"], temp["plain.sqfs"], "-b", "4096", "-noI", "-noD", "-noF", "-noX"))),
+            ("gzip", File.ReadAllBytes(ReaderAcceptanceTests.MakeImage(temp["tree"], temp["gzip.sqfs"], "-b", "4096"))),
+            ("zstd", File.ReadAllBytes(ReaderAcceptanceTests.MakeImage(temp["tree"], temp["zstd.sqfs"], "-b", "4096", "-comp", "zstd"))),
+            ("uncompressed", File.ReadAllBytes(ReaderAcceptanceTests.MakeImage(temp["tree"], temp["plain.sqfs"], "-b", "4096", "-noI", "-noD", "-noF", "-noX"))),
         };
         foreach (var (name, bytes) in seeds)
             Assert.AreEqual(WalkResult.Ok, Walk(bytes, temp[name + ".check"]), $"seed image {name} must read cleanly");

@@ -12,7 +12,7 @@ public sealed class ReaderCliTests
         TestTrees.WriteSmallTree(temp["tree"]);
         FixtureNative.Chmod(temp["tree/dir/sub"], 0xBED /* 05755: setuid and sticky */);
         TestTrees.SetAllMtimes(temp["tree"], 1_700_000_000);
-        return ReaderMksquashfsTests.MakeImage(temp["tree"], temp["image.sqfs"], "-all-root");
+        return ReaderAcceptanceTests.MakeImage(temp["tree"], temp["image.sqfs"], "-all-root");
     }
 
     [TestMethod]

@@ -12,7 +12,7 @@ public sealed class ReaderTests
     private static string SmallImage(TempDirectory temp, params string[] options)
     {
         TestTrees.WriteSmallTree(temp["tree"]);
-        return ReaderMksquashfsTests.MakeImage(temp["tree"], temp["image.sqfs"], options);
+        return ReaderAcceptanceTests.MakeImage(temp["tree"], temp["image.sqfs"], options);
     }
 
     [TestMethod]
@@ -39,7 +39,7 @@ public sealed class ReaderTests
         File.CreateSymbolicLink(Path.Combine(tree, "relative"), "real");
         File.CreateSymbolicLink(Path.Combine(tree, "absolute"), "/real/inner");
         File.CreateSymbolicLink(Path.Combine(tree, "escape"), "../../../real");
-        using var image = SquashFsImage.Open(ReaderMksquashfsTests.MakeImage(tree, temp["image.sqfs"]));
+        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
 
         var file = image.Lookup("real/inner/file")!.InodeReference;
         Assert.AreEqual(file, image.Lookup("relative/inner/file")!.InodeReference);
@@ -57,7 +57,7 @@ public sealed class ReaderTests
         File.CreateSymbolicLink(Path.Combine(tree, "self"), "self");
         File.CreateSymbolicLink(Path.Combine(tree, "a"), "b/x");
         File.CreateSymbolicLink(Path.Combine(tree, "b"), "a");
-        using var image = SquashFsImage.Open(ReaderMksquashfsTests.MakeImage(tree, temp["image.sqfs"]));
+        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
 
         Assert.AreEqual(SquashFsEntryType.Symlink, image.Lookup("self")!.Type);
         var e = Assert.ThrowsExactly<SquashFsException>(() => image.Lookup("self", followSymlinks: true));
@@ -78,7 +78,7 @@ public sealed class ReaderTests
         // .NET removes a socket's file when the socket is disposed: keep it open while the image is made.
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
         socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(tree, "socket")));
-        using var image = SquashFsImage.Open(ReaderMksquashfsTests.MakeImage(tree, temp["image.sqfs"]));
+        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
 
         ReaderTreeAssert.AssertSame(tree, image);
         var listed = image.ReadDirectory(image.Root).Select(e => (e.Name, e.Type)).ToArray();
@@ -138,7 +138,7 @@ public sealed class ReaderTests
             FixtureNative.SetXattr(path, "user.shared", value);
             FixtureNative.SetXattr(path, "user.own", [(byte)i]);
         }
-        using var image = SquashFsImage.Open(ReaderMksquashfsTests.MakeImage(tree, temp["image.sqfs"]));
+        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
         ReaderTreeAssert.AssertSame(tree, image);
     }
 
@@ -148,7 +148,7 @@ public sealed class ReaderTests
         using var temp = new TempDirectory("reader");
         var tree = temp.CreateDirectory("tree");
         TestTrees.WriteSparseFile(Path.Combine(tree, "huge"));
-        using var image = SquashFsImage.Open(ReaderMksquashfsTests.MakeImage(tree, temp["image.sqfs"], "-comp", "zstd"));
+        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"], "-comp", "zstd"));
         var huge = image.Lookup("huge")!;
         Assert.AreEqual(TestTrees.SparseFileSize, huge.Size);
         foreach (var offset in TestTrees.SparseDataOffsets())
@@ -210,7 +210,7 @@ public sealed class ReaderTests
         using var temp = new TempDirectory("reader");
         var tree = temp.CreateDirectory("tree");
         Directory.CreateDirectory(Path.Combine(tree, "sub"));
-        var path = ReaderMksquashfsTests.MakeImage(tree, temp["image.sqfs"], "-noI", "-noD");
+        var path = ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"], "-noI", "-noD");
         var bytes = File.ReadAllBytes(path);
         long rootReference;
         using (var image = SquashFsImage.Open(path)) rootReference = image.Root.InodeReference;

@@ -16,17 +16,18 @@ internal static class ReaderTreeAssert
     /// False for mksquashfs images: mksquashfs 4.5 sometimes stores hard-linked symlinks as separate
     /// inodes with one link each (the kernel mount shows the same), so their link counts are not compared.
     /// </param>
-    public static void AssertSame(string sourceRoot, SquashFsImage image, bool owners = true, IReadOnlySet<string>? skipContents = null, bool symlinkHardLinks = true)
+    /// <param name="inodeNumbers">Compare st_ino with the inode number (when the source is a kernel mount of the image).</param>
+    public static void AssertSame(string sourceRoot, SquashFsImage image, bool owners = true, IReadOnlySet<string>? skipContents = null, bool symlinkHardLinks = true, bool inodeNumbers = false)
     {
         var differences = new List<string>();
         var hardLinks = new Dictionary<ulong, long>();
-        CompareEntry(sourceRoot, image, image.Root, "", differences, hardLinks, owners, skipContents ?? new HashSet<string>(), symlinkHardLinks);
+        CompareEntry(sourceRoot, image, image.Root, "", differences, hardLinks, owners, skipContents ?? new HashSet<string>(), symlinkHardLinks, inodeNumbers);
         if (differences.Count > 0)
             Assert.Fail($"{sourceRoot} and its image differ:\n  " + string.Join("\n  ", differences));
     }
 
     private static void CompareEntry(string path, SquashFsImage image, SquashFsInode inode, string relative,
-        List<string> differences, Dictionary<ulong, long> hardLinks, bool owners, IReadOnlySet<string> skipContents, bool symlinkHardLinks)
+        List<string> differences, Dictionary<ulong, long> hardLinks, bool owners, IReadOnlySet<string> skipContents, bool symlinkHardLinks, bool inodeNumbers)
     {
         if (differences.Count >= MaxReported) return;
         void Add(string what) => differences.Add($"{(relative.Length == 0 ? "." : relative)}: {what}");
@@ -35,6 +36,7 @@ internal static class ReaderTreeAssert
         if (st.FileType != (inode.Mode & 0xF000)) { Add($"type {st.FileType:x} != {inode.Mode & 0xF000:x}"); return; }
         if ((st.Mode & 0xFFF) != inode.Permissions) Add($"mode {Convert.ToString(st.Mode & 0xFFF, 8)} != {Convert.ToString(inode.Permissions, 8)}");
         if (owners && (st.Uid != inode.Uid || st.Gid != inode.Gid)) Add($"owner {st.Uid}:{st.Gid} != {inode.Uid}:{inode.Gid}");
+        if (inodeNumbers && st.Ino != inode.InodeNumber) Add($"inode number {st.Ino} != {inode.InodeNumber}");
         if (st.MtimeSeconds != inode.ModificationTime) Add($"mtime {st.MtimeSeconds} != {inode.ModificationTime}");
 
         var expectedXattrs = FixtureNative.GetXattrs(path);
@@ -59,7 +61,7 @@ internal static class ReaderTreeAssert
                 var found = image.Lookup(inode, entry.Name);
                 if (found?.InodeReference != entry.InodeReference) Add($"Lookup({entry.Name}) found {found?.InodeReference} instead of {entry.InodeReference}");
                 CompareEntry(Path.Combine(path, entry.Name), image, child, relative.Length == 0 ? entry.Name : relative + "/" + entry.Name,
-                    differences, hardLinks, owners, skipContents, symlinkHardLinks);
+                    differences, hardLinks, owners, skipContents, symlinkHardLinks, inodeNumbers);
             }
             return;
         }

@@ -5,11 +5,12 @@ using SquashFs.Tests.Fixtures;
 namespace SquashFs.Tests;
 
 /// <summary>
-/// Images that mksquashfs makes from the acceptance tree, read by our reader and compared with
-/// the tree itself: every compressor we support, with and without fragments and compression.
+/// Images of the acceptance tree, made by mksquashfs (every compressor we support, with and
+/// without fragments and compression) and by our writer, read by our reader and compared with the
+/// tree itself and with what the kernel shows when it mounts the same image.
 /// </summary>
 [TestClass]
-public sealed class ReaderMksquashfsTests
+public sealed class ReaderAcceptanceTests
 {
     private static TempDirectory? s_temp;
     private static string Source => s_temp!["tree"];
@@ -45,6 +46,31 @@ public sealed class ReaderMksquashfsTests
         var image = MakeImage(Source, s_temp![name + ".sqfs"], options);
         using var squashfs = SquashFsImage.Open(image);
         ReaderTreeAssert.AssertSame(Source, squashfs, symlinkHardLinks: false);
+    }
+
+    [TestMethod]
+    public void OurWritersImageReadsAsTheSourceTree()
+    {
+        var image = s_temp!["ours.sqfs"];
+        SquashFsWriter.Write(Source, image);
+        using var squashfs = SquashFsImage.Open(image);
+        ReaderTreeAssert.AssertSame(Source, squashfs);
+    }
+
+    /// <summary>The kernel is the reference reader: same inode numbers, link counts and everything else.</summary>
+    [TestMethod]
+    [DataRow("kernel-gzip", "mksquashfs")]
+    [DataRow("kernel-zstd", "mksquashfs", "-comp", "zstd")]
+    [DataRow("kernel-ours", "ours")]
+    public void ReaderSeesWhatTheKernelMountShows(string name, string maker, params string[] options)
+    {
+        Requires.LoopMounts();
+        var image = s_temp![name + ".sqfs"];
+        if (maker == "ours") SquashFsWriter.Write(Source, image);
+        else MakeImage(Source, image, options);
+        using var mount = ImageMount.Kernel(image, s_temp[name + ".mnt"]);
+        using var squashfs = SquashFsImage.Open(image);
+        ReaderTreeAssert.AssertSame(mount.Path, squashfs, inodeNumbers: true);
     }
 
     [TestMethod]
