@@ -53,6 +53,8 @@ public sealed class FuzzTests
             ("zstd", File.ReadAllBytes(ReaderAcceptanceTests.MakeImage(temp["tree"], temp["zstd.sqfs"], "-b", "4096", "-comp", "zstd"))),
             ("uncompressed", File.ReadAllBytes(ReaderAcceptanceTests.MakeImage(temp["tree"], temp["plain.sqfs"], "-b", "4096", "-noI", "-noD", "-noF", "-noX"))),
         };
+        SquashFsWriter.Write(temp["tree"], temp["ours.sqfs"], new SquashFsWriterOptions { BlockSize = 4096 });
+        seeds.Add(("ours", File.ReadAllBytes(temp["ours.sqfs"])));
         foreach (var (name, bytes) in seeds)
             Assert.AreEqual(WalkResult.Ok, Walk(bytes, temp[name + ".check"]), $"seed image {name} must read cleanly");
 
