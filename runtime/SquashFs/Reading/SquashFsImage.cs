@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using Distri.SquashFs.Format;
 using Microsoft.Win32.SafeHandles;
@@ -434,7 +435,7 @@ public sealed class SquashFsImage : IDisposable
             if (fragmentOffset >= blockSize || size % blockSize == 0) throw Corrupt($"file inode {number} has an invalid fragment offset {fragmentOffset}");
         }
         // The block list is 4 bytes per block in the inode table; a table can decompress to at
-        // most ~2730 times its stored size, which caps what a hostile size can make us allocate.
+        // most ~2730 times its stored size, so a longer list is a lie about the size.
         var maxBlocks = (_inodes.End - _inodes.Start) / 3 * SquashFsFormat.MetadataBlockSize / 4 + 1;
         if (blockCount > maxBlocks || blockCount > int.MaxValue / 8)
             throw Corrupt($"file inode {number} of {size} bytes needs more blocks than the inode table can list");
@@ -527,94 +528,136 @@ public sealed class SquashFsImage : IDisposable
         if (offset >= file.Size || buffer.IsEmpty) return 0;
         var end = Math.Min(file.Size, offset + buffer.Length);
         var total = (int)(end - offset);
-        var blocks = layout.Blocks ??= LoadBlocks(file, layout);
+        var destination = buffer[..total];
         var blockSize = _sb.BlockSize;
         var position = offset;
-        var destination = buffer[..total];
-        while (position < end)
+
+        // Blocks [first, last) hold the part of the range before the fragment tail.
+        var first = (int)Math.Min(offset / blockSize, layout.BlockCount);
+        var last = (int)Math.Min((end + blockSize - 1) / blockSize, layout.BlockCount);
+        if (first < last)
         {
-            var blockIndex = position / blockSize;
-            var inBlock = (int)(position % blockSize);
-            if (blockIndex >= layout.BlockCount)
+            var sizes = ArrayPool<uint>.Shared.Rent(last - first);
+            try
             {
-                var copied = ReadTail(file, layout, position - (long)layout.BlockCount * blockSize, destination[..(int)(end - position)]);
-                destination = destination[copied..];
-                position += copied;
-                continue;
-            }
-            var i = (int)blockIndex;
-            var logical = (int)Math.Min(blockSize, file.Size - blockIndex * blockSize);
-            var stored = blocks.Sizes[i];
-            int n;
-            if (stored == 0)
-            {
-                // A sparse block: the writer stored nothing for a block of zeros.
-                n = (int)Math.Min(logical - inBlock, end - position);
-                destination[..n].Clear();
-            }
-            else if ((stored & SquashFsFormat.DataUncompressedBit) != 0)
-            {
-                // Uncompressed blocks that follow each other on disk are read with one pread
-                // straight into the caller's buffer.
-                var last = i;
-                while (last + 1 < layout.BlockCount && (long)(last + 1) * blockSize < end
-                       && blocks.Sizes[last + 1] == (SquashFsFormat.DataUncompressedBit | (uint)blockSize)
-                       && blocks.Positions[last + 1] == blocks.Positions[last] + blockSize
-                       && (blocks.Sizes[last] & ~SquashFsFormat.DataUncompressedBit) == blockSize)
-                    last++;
-                var runEnd = Math.Min(end, (long)last * blockSize + Math.Min(blockSize, file.Size - (long)last * blockSize));
-                n = (int)(runEnd - position);
-                if ((stored & ~SquashFsFormat.DataUncompressedBit) != logical && last == i)
-                    throw Corrupt($"block {i} of inode {file.InodeNumber} is stored as {stored & ~SquashFsFormat.DataUncompressedBit} bytes, not {logical}");
-                if ((blocks.Sizes[last] & ~SquashFsFormat.DataUncompressedBit) != Math.Min(blockSize, file.Size - (long)last * blockSize))
-                    throw Corrupt($"block {last} of inode {file.InodeNumber} has the wrong stored size");
-                _reader.ReadExactly(destination[..n], blocks.Positions[i] + inBlock, $"data of inode {file.InodeNumber}");
-            }
-            else
-            {
-                var compressed = ArrayPool<byte>.Shared.Rent((int)stored);
-                var plain = ArrayPool<byte>.Shared.Rent(blockSize);
-                try
+                var dataPosition = BlockSizes(file, layout, first, sizes.AsSpan(0, last - first));
+                for (var i = first; i < last;)
                 {
-                    _reader.ReadExactly(compressed.AsSpan(0, (int)stored), blocks.Positions[i], $"data of inode {file.InodeNumber}");
-                    var length = BlockDecompressor.Decompress(_sb.Compression, compressed.AsSpan(0, (int)stored), plain.AsSpan(0, logical), $"block {i} of inode {file.InodeNumber}");
-                    if (length != logical) throw Corrupt($"block {i} of inode {file.InodeNumber} decompresses to {length} bytes, not {logical}");
-                    n = (int)Math.Min(logical - inBlock, end - position);
-                    plain.AsSpan(inBlock, n).CopyTo(destination);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(plain);
-                    ArrayPool<byte>.Shared.Return(compressed);
+                    var inBlock = (int)(position - (long)i * blockSize);
+                    var logical = (int)Math.Min(blockSize, file.Size - (long)i * blockSize);
+                    var stored = sizes[i - first];
+                    var length = (int)(stored & ~SquashFsFormat.DataUncompressedBit);
+                    int n;
+                    var blocks = 1;
+                    if (stored == 0)
+                    {
+                        // A sparse block: the writer stored nothing for a block of zeros.
+                        n = (int)Math.Min(logical - inBlock, end - position);
+                        destination[..n].Clear();
+                    }
+                    else if ((stored & SquashFsFormat.DataUncompressedBit) != 0)
+                    {
+                        if (length != logical)
+                            throw Corrupt($"block {i} of inode {file.InodeNumber} is stored as {length} bytes, not {logical}");
+                        // Uncompressed blocks lie back to back: read the whole run with one pread
+                        // straight into the caller's buffer.
+                        while (i + blocks < last && sizes[i + blocks - first] == (SquashFsFormat.DataUncompressedBit | (uint)Math.Min(blockSize, file.Size - (long)(i + blocks) * blockSize)))
+                            blocks++;
+                        n = (int)(Math.Min(end, (long)(i + blocks) * blockSize) - position);
+                        _reader.ReadExactly(destination[..n], dataPosition + inBlock, $"data of inode {file.InodeNumber}");
+                    }
+                    else
+                    {
+                        n = (int)Math.Min(logical - inBlock, end - position);
+                        ReadCompressedBlock(file, i, dataPosition, length, logical, inBlock, destination[..n]);
+                    }
+                    for (var j = 0; j < blocks; j++) dataPosition += sizes[i + j - first] & ~SquashFsFormat.DataUncompressedBit;
+                    i += blocks;
+                    destination = destination[n..];
+                    position += n;
                 }
             }
-            destination = destination[n..];
-            position += n;
+            finally
+            {
+                ArrayPool<uint>.Shared.Return(sizes);
+            }
         }
+        if (position < end)
+            ReadTail(file, layout, position - (long)layout.BlockCount * blockSize, destination);
         return total;
     }
 
-    private FileBlocks LoadBlocks(SquashFsInode file, FileLayout layout)
+    private void ReadCompressedBlock(SquashFsInode file, int index, long position, int stored, int logical, int inBlock, Span<byte> destination)
     {
-        var raw = new byte[layout.BlockCount * 4];
-        var cursor = layout.BlockList;
-        _inodes.Read(ref cursor, raw);
-        var sizes = new uint[layout.BlockCount];
-        var positions = new long[layout.BlockCount];
-        var position = layout.BlocksStart;
-        for (var i = 0; i < sizes.Length; i++)
+        var compressed = ArrayPool<byte>.Shared.Rent(stored);
+        var plain = ArrayPool<byte>.Shared.Rent(logical);
+        try
         {
-            var stored = BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(i * 4));
-            var length = stored & ~SquashFsFormat.DataUncompressedBit;
-            if (length > _sb.BlockSize || (stored & ~(SquashFsFormat.DataUncompressedBit | 0xFFFFFF)) != 0)
-                throw Corrupt($"block {i} of inode {file.InodeNumber} has stored size {stored:x}");
-            if (position < 0 || position + length > _sb.BytesUsed)
-                throw Corrupt($"block {i} of inode {file.InodeNumber} lies outside the image");
-            sizes[i] = stored;
-            positions[i] = position;
-            position += length;
+            _reader.ReadExactly(compressed.AsSpan(0, stored), position, $"data of inode {file.InodeNumber}");
+            var length = BlockDecompressor.Decompress(_sb.Compression, compressed.AsSpan(0, stored), plain.AsSpan(0, logical), $"block {index} of inode {file.InodeNumber}");
+            if (length != logical) throw Corrupt($"block {index} of inode {file.InodeNumber} decompresses to {length} bytes, not {logical}");
+            plain.AsSpan(inBlock, destination.Length).CopyTo(destination);
         }
-        return new FileBlocks(sizes, positions);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(plain);
+            ArrayPool<byte>.Shared.Return(compressed);
+        }
+    }
+
+    /// <summary>Fills <paramref name="sizes"/> with the stored sizes of blocks from <paramref name="first"/> on; returns where block <paramref name="first"/> starts.</summary>
+    private long BlockSizes(SquashFsInode file, FileLayout layout, int first, Span<uint> sizes)
+    {
+        var blocks = layout.Blocks ??= ScanBlocks(file, layout);
+        var checkpoint = first / FileBlocks.Interval;
+        var cursor = blocks.Cursors[checkpoint];
+        var position = blocks.Positions[checkpoint];
+        Span<byte> raw = stackalloc byte[4 * 64];
+        for (var skip = first - checkpoint * FileBlocks.Interval; skip > 0;)
+        {
+            var n = Math.Min(skip, 64);
+            _inodes.Read(ref cursor, raw[..(4 * n)]);
+            for (var j = 0; j < n; j++) position += BinaryPrimitives.ReadUInt32LittleEndian(raw[(4 * j)..]) & ~SquashFsFormat.DataUncompressedBit;
+            skip -= n;
+        }
+        _inodes.Read(ref cursor, MemoryMarshal.AsBytes(sizes));
+        if (!BitConverter.IsLittleEndian)
+            for (var j = 0; j < sizes.Length; j++) sizes[j] = BinaryPrimitives.ReverseEndianness(sizes[j]);
+        return position;
+    }
+
+    /// <summary>
+    /// Walks the whole block list once: checks every size and that every block lies inside the
+    /// image (so reads need no further checks on it), and records a checkpoint every 256 blocks.
+    /// </summary>
+    private FileBlocks ScanBlocks(SquashFsInode file, FileLayout layout)
+    {
+        var count = (layout.BlockCount + FileBlocks.Interval - 1) / FileBlocks.Interval;
+        var positions = new long[Math.Max(count, 1)];
+        var cursors = new MetadataCursor[Math.Max(count, 1)];
+        var cursor = layout.BlockList;
+        var position = layout.BlocksStart;
+        cursors[0] = cursor;
+        positions[0] = position;
+        Span<byte> raw = stackalloc byte[4 * FileBlocks.Interval];
+        for (var k = 0; k < count; k++)
+        {
+            positions[k] = position;
+            cursors[k] = cursor;
+            var n = Math.Min(FileBlocks.Interval, layout.BlockCount - k * FileBlocks.Interval);
+            _inodes.Read(ref cursor, raw[..(4 * n)]);
+            for (var j = 0; j < n; j++)
+            {
+                var stored = BinaryPrimitives.ReadUInt32LittleEndian(raw[(4 * j)..]);
+                var length = stored & ~SquashFsFormat.DataUncompressedBit;
+                if (length > _sb.BlockSize || (stored & ~(SquashFsFormat.DataUncompressedBit | 0xFFFFFF)) != 0)
+                    throw Corrupt($"block {k * FileBlocks.Interval + j} of inode {file.InodeNumber} has stored size {stored:x}");
+                position += length;
+                if (position > _sb.BytesUsed)
+                    throw Corrupt($"block {k * FileBlocks.Interval + j} of inode {file.InodeNumber} lies outside the image");
+            }
+        }
+        return new FileBlocks(positions, cursors);
     }
 
     private sealed class FragmentBlock(uint index, byte[] data, int length)
