@@ -310,3 +310,23 @@ public sealed class WriterEnvironmentTests
         Assert.AreEqual(0u, BinaryPrimitives.ReadUInt32LittleEndian(File.ReadAllBytes(temp["image.sqfs"]).AsSpan(8)));
     }
 }
+
+[TestClass]
+public sealed class WriterReproducibilityTests
+{
+    [TestMethod]
+    public void CopyOfTheTreeElsewhereGivesTheSameImage()
+    {
+        // A copy has other inode numbers, creation order and directory order on disk, and another path.
+        using var temp = new TempDirectory("writer-copy");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        TestTrees.WriteAcceptanceTree(Path.Combine(source, "more"), bigDirectory: false);
+        ExternalTool.Check("cp", "-a", source, temp["copy"]);
+
+        SquashFsWriter.Write(source, temp["a.sqfs"]);
+        SquashFsWriter.Write(temp["copy"], temp["b.sqfs"]);
+
+        Assert.IsTrue(File.ReadAllBytes(temp["a.sqfs"]).AsSpan().SequenceEqual(File.ReadAllBytes(temp["b.sqfs"])), "images of a tree and its copy differ");
+    }
+}
