@@ -239,7 +239,7 @@ internal sealed class ImageWriter
         WriteDirectoryInode(directory.Inode, listing, start, parentNumber);
     }
 
-    private Span<byte> Header(Span<byte> buffer, ImageInode inode, SquashFsInodeType type)
+    private static Span<byte> Header(Span<byte> buffer, ImageInode inode, SquashFsInodeType type)
     {
         BinaryPrimitives.WriteUInt16LittleEndian(buffer, (ushort)type);
         BinaryPrimitives.WriteUInt16LittleEndian(buffer[2..], inode.Permissions);
