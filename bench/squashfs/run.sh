@@ -34,11 +34,12 @@ else
   distri=(dotnet runtime/Cli/bin/Release/net10.0/distri.dll)
 fi
 
+calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
 best() { # best wall time in seconds of $runs runs of "$@"
-  local best=999999 t0 t1 t
+  local best=999999 t0 t1
   for _ in $(seq "$runs"); do
     t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N)
-    t=$(echo "$t1 - $t0" | bc -l); if (( $(echo "$t < $best" | bc -l) )); then best=$t; fi
+    best=$(calc "($t1 - $t0) < $best ? ($t1 - $t0) : $best")
   done
   echo "$best"
 }
@@ -50,7 +51,7 @@ t_mksq=$(best sh -c "rm -f '$work/mksquashfs.sqfs'; mksquashfs '$tree' '$work/mk
 
 printf '\ntree: %s bytes, %s files\n' "$size" "$(find "$tree" -type f | wc -l)"
 printf '%-46s %8.2f s\n' "distri mkimage" "$t_distri" "mksquashfs -noI -noD -noF -noX -no-fragments" "$t_mksq"
-printf '%-46s %8.2f x  (>1 = distri faster)\n' "writer speed ratio (mksquashfs/distri)" "$(echo "$t_mksq / $t_distri" | bc -l)"
+printf '%-46s %8.2f x  (>1 = distri faster)\n' "writer speed ratio (mksquashfs/distri)" "$(calc "$t_mksq / $t_distri")"
 
 # --- reads: our reader vs the kernel, same image, from the page cache ---
 files=("$tree"/big/file-*)
@@ -64,11 +65,11 @@ if "${distri[@]}" cat "$work/distri.sqfs" "${rel[0]}" 2>/dev/null | head -c 1 | 
     set -e; mnt=$(mktemp -d); mount -t squashfs -o loop,ro "$1" "$mnt"; shift
     cat "${@/#/$mnt/}" > /dev/null
     t0=$(date +%s.%N); cat "${@/#/$mnt/}" > /dev/null; t1=$(date +%s.%N)
-    umount "$mnt"; rmdir "$mnt"; echo "$t1 - $t0" | bc -l' _ "$work/distri.sqfs" "${rel[@]}")
+    umount "$mnt"; rmdir "$mnt"; awk "BEGIN { print $t1 - $t0 }"' _ "$work/distri.sqfs" "${rel[@]}")
   echo
-  printf '%-46s %8.2f GB/s\n' "reader (distri cat, one process per file)" "$(echo "$bytes / $t_ours / 1000000000" | bc -l)" \
-    "kernel squashfs mount (cat)" "$(echo "$bytes / $t_kernel / 1000000000" | bc -l)"
-  printf '%-46s %8.2f x  (>1 = distri faster)\n' "reader speed ratio (kernel/distri)" "$(echo "$t_kernel / $t_ours" | bc -l)"
+  printf '%-46s %8.2f GB/s\n' "reader (distri cat, one process per file)" "$(calc "$bytes / $t_ours / 1e9")" \
+    "kernel squashfs mount (cat)" "$(calc "$bytes / $t_kernel / 1e9")"
+  printf '%-46s %8.2f x  (>1 = distri faster)\n' "reader speed ratio (kernel/distri)" "$(calc "$t_kernel / $t_ours")"
 else
   echo; echo "reader: 'distri cat' is not available in this build yet; skipped"
 fi
