@@ -115,6 +115,22 @@ public sealed class ReaderTests
     }
 
     [TestMethod]
+    public void NamesThatAreNotUtf8AreFoundByTheirBytes()
+    {
+        using var temp = new TempDirectory("reader");
+        var tree = temp.CreateDirectory("tree");
+        FixtureNative.CreateFileRaw(tree, [0xFF, (byte)'a', 0xC3]);
+        File.WriteAllText(Path.Combine(tree, "plain"), "p");
+        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
+
+        Assert.AreEqual(2, image.ReadDirectory(image.Root).Count());
+        Assert.IsNotNull(image.Lookup(image.Root, [0xFF, (byte)'a', 0xC3]));
+        Assert.IsNotNull(image.Lookup(image.Root, "plain"u8));
+        Assert.IsNull(image.Lookup(image.Root, [0xFF, (byte)'a']));
+        Assert.IsNull(image.Lookup(image.Root, "pl/ain"u8));
+    }
+
+    [TestMethod]
     public void OpensFromAHandle()
     {
         using var temp = new TempDirectory("reader");

@@ -22,6 +22,9 @@ internal struct MetadataCursor(long block, int offset)
     public long Block = block;
     public int Offset = offset;
     public MetadataBlock? Current;
+
+    /// <summary>The same position without the block, for cursors kept in long-lived objects (inodes) so they do not pin blocks the cache let go.</summary>
+    public readonly MetadataCursor Detached => new(Block, Offset);
 }
 
 /// <summary>

@@ -182,10 +182,17 @@ public sealed class SquashFsImage : IDisposable
     /// <summary>Looks up one name in a directory; null if absent. Uses the directory index of big directories.</summary>
     public SquashFsInode? Lookup(SquashFsInode directory, string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length > SquashFsFormat.MaxNameLength) return Lookup(directory, ReadOnlySpan<byte>.Empty);
+        Span<byte> utf8 = stackalloc byte[SquashFsFormat.MaxNameLength * 3];
+        return Lookup(directory, utf8[..Encoding.UTF8.GetBytes(name, utf8)]);
+    }
+
+    /// <summary>Looks up one name given as raw bytes (as FUSE passes it; also names that are not UTF-8); null if absent.</summary>
+    public SquashFsInode? Lookup(SquashFsInode directory, ReadOnlySpan<byte> wanted)
+    {
         var layout = DirectoryOf(directory);
-        if (name.Length == 0 || name.Contains('/') || name.Contains('\0')) return null;
-        var wanted = Encoding.UTF8.GetBytes(name);
-        if (wanted.Length > SquashFsFormat.MaxNameLength) return null;
+        if (wanted.IsEmpty || wanted.Length > SquashFsFormat.MaxNameLength || wanted.IndexOfAny((byte)'/', (byte)0) >= 0) return null;
 
         var cursor = _directories.At(layout.StartBlock, layout.Offset);
         var remaining = layout.ListingSize;
@@ -428,7 +435,7 @@ public sealed class SquashFsImage : IDisposable
         if (size < 3) throw Corrupt($"directory inode {number} has size {size}");
         if (startBlock >= _directories.End - _directories.Start || offset >= SquashFsFormat.MetadataBlockSize)
             throw Corrupt($"directory inode {number} points outside the directory table");
-        return new DirectoryLayout { StartBlock = startBlock, Offset = offset, ListingSize = size - 3, IndexCount = indexCount, Index = index };
+        return new DirectoryLayout { StartBlock = startBlock, Offset = offset, ListingSize = size - 3, IndexCount = indexCount, Index = index.Detached };
     }
 
     private FileLayout NewFileLayout(long blocksStart, long size, uint fragment, uint fragmentOffset, MetadataCursor blockList, uint number)
@@ -452,7 +459,7 @@ public sealed class SquashFsImage : IDisposable
             BlockCount = (int)blockCount,
             Fragment = fragment,
             FragmentOffset = (int)fragmentOffset,
-            BlockList = blockList,
+            BlockList = blockList.Detached,
         };
     }
 
@@ -651,7 +658,7 @@ public sealed class SquashFsImage : IDisposable
         for (var k = 0; k < count; k++)
         {
             positions[k] = position;
-            cursors[k] = cursor;
+            cursors[k] = cursor.Detached;
             var n = Math.Min(FileBlocks.Interval, layout.BlockCount - k * FileBlocks.Interval);
             _inodes.Read(ref cursor, raw[..(4 * n)]);
             for (var j = 0; j < n; j++)
