@@ -131,6 +131,18 @@ public sealed class ReaderTests
     }
 
     [TestMethod]
+    [DataRow("-comp", "gzip", "-Xcompression-level", "1", "-Xwindow-size", "9")]
+    [DataRow("-comp", "zstd", "-Xcompression-level", "19")]
+    public void ImagesWithCompressorOptionsRead(params string[] options)
+    {
+        using var temp = new TempDirectory("reader");
+        var path = SmallImage(temp, options);
+        Assert.AreEqual(0x0400, BinaryPrimitives.ReadUInt16LittleEndian(File.ReadAllBytes(path).AsSpan(24)) & 0x0400, "mksquashfs wrote an options block");
+        using var image = SquashFsImage.Open(path);
+        ReaderTreeAssert.AssertSame(temp["tree"], image);
+    }
+
+    [TestMethod]
     public void OpensFromAHandle()
     {
         using var temp = new TempDirectory("reader");

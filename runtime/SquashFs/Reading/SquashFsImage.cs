@@ -56,6 +56,7 @@ public sealed class SquashFsImage : IDisposable
         var n = length < header.Length ? 0 : RandomAccess.Read(handle, header, 0);
         _sb = Superblock.Parse(header.AsSpan(0, n), length);
         _reader = new MetadataReader(handle, _sb.Compression, _sb.BytesUsed);
+        if ((_sb.Flags & SquashFsFlags.CompressorOptions) != 0) CheckCompressorOptions();
 
         // Tables follow each other as mksquashfs and the kernel expect: inodes, directories,
         // fragments, export, ids, xattrs; each table's index array comes after its blocks.
@@ -732,6 +733,25 @@ public sealed class SquashFsImage : IDisposable
         var block = new FragmentBlock(index, data, decoded);
         Volatile.Write(ref slot, block);
         return block;
+    }
+
+    /// <summary>
+    /// mksquashfs writes non-default compressor settings as an uncompressed metadata block behind the
+    /// superblock. Decoding needs none of them (zlib's largest window and zstd read every level), so
+    /// they are only checked for sanity.
+    /// </summary>
+    private void CheckCompressorOptions()
+    {
+        Span<byte> block = stackalloc byte[2 + 8];
+        var expected = _sb.Compression == SquashFsCompression.Gzip ? 8 : 4;
+        _reader.ReadExactly(block[..(2 + expected)], SquashFsFormat.SuperblockSize, "compressor options");
+        if (BinaryPrimitives.ReadUInt16LittleEndian(block) != (SquashFsFormat.MetadataUncompressedBit | expected))
+            throw Corrupt($"the compressor options block is not {expected} uncompressed bytes");
+        var level = BinaryPrimitives.ReadInt32LittleEndian(block[2..]);
+        var valid = _sb.Compression == SquashFsCompression.Gzip
+            ? level is >= 1 and <= 9 && BinaryPrimitives.ReadUInt16LittleEndian(block[6..]) is >= 8 and <= 15
+            : level is >= 1 and <= 22;
+        if (!valid) throw Corrupt($"invalid {_sb.Compression.ToString().ToLowerInvariant()} compressor options");
     }
 
     private uint[] ReadIds(out long firstBlock)
