@@ -15,8 +15,8 @@ namespace SquashFs.Tests;
 public sealed class FuzzTests
 {
     private const int Seed = 20261122;
-    private const int IterationsPerImage = 1500;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(40);
+    private const int IterationsPerImage = 1000;
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan IterationTimeout = TimeSpan.FromSeconds(10);
 
     public TestContext TestContext { get; set; } = null!;

@@ -74,10 +74,14 @@ public sealed class ReaderAcceptanceTests
     }
 
     [TestMethod]
-    public void DistriLsListsWhatUnsquashfsLists()
+    [DataRow("mksquashfs")]
+    [DataRow("ours")]
+    public void DistriLsListsWhatUnsquashfsLists(string maker)
     {
         var unsquashfs = Requires.Tool("unsquashfs");
-        var image = MakeImage(Source, s_temp!["ls.sqfs"], "-comp", "zstd");
+        var image = s_temp![$"ls-{maker}.sqfs"];
+        if (maker == "ours") SquashFsWriter.Write(Source, image);
+        else MakeImage(Source, image, "-comp", "zstd");
         var expected = ExternalTool.Run(unsquashfs, ["-lln", image], environment: new Dictionary<string, string> { ["TZ"] = "UTC" });
         Assert.AreEqual(0, expected.ExitCode, expected.StandardError);
 

@@ -115,6 +115,34 @@ public sealed class ReaderTests
     }
 
     [TestMethod]
+    public void NamesThatAreNotUtf8AreFoundByTheirBytes()
+    {
+        using var temp = new TempDirectory("reader");
+        var tree = temp.CreateDirectory("tree");
+        FixtureNative.CreateFileRaw(tree, [0xFF, (byte)'a', 0xC3]);
+        File.WriteAllText(Path.Combine(tree, "plain"), "p");
+        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
+
+        Assert.AreEqual(2, image.ReadDirectory(image.Root).Count());
+        Assert.IsNotNull(image.Lookup(image.Root, [0xFF, (byte)'a', 0xC3]));
+        Assert.IsNotNull(image.Lookup(image.Root, "plain"u8));
+        Assert.IsNull(image.Lookup(image.Root, [0xFF, (byte)'a']));
+        Assert.IsNull(image.Lookup(image.Root, "pl/ain"u8));
+    }
+
+    [TestMethod]
+    [DataRow("-comp", "gzip", "-Xcompression-level", "1", "-Xwindow-size", "9")]
+    [DataRow("-comp", "zstd", "-Xcompression-level", "19")]
+    public void ImagesWithCompressorOptionsRead(params string[] options)
+    {
+        using var temp = new TempDirectory("reader");
+        var path = SmallImage(temp, options);
+        Assert.AreEqual(0x0400, BinaryPrimitives.ReadUInt16LittleEndian(File.ReadAllBytes(path).AsSpan(24)) & 0x0400, "mksquashfs wrote an options block");
+        using var image = SquashFsImage.Open(path);
+        ReaderTreeAssert.AssertSame(temp["tree"], image);
+    }
+
+    [TestMethod]
     public void OpensFromAHandle()
     {
         using var temp = new TempDirectory("reader");

@@ -20,6 +20,8 @@ public sealed class SquashFsImage : IDisposable
     public const int MaxSymlinkHops = 40;
     private const int MaxSymlinkSize = 65535;
     private const int MaxXattrValueSize = 65536;
+    /// <summary>Linux's XATTR_NAME_MAX; the stored name lacks the prefix, so this is generous.</summary>
+    private const int XattrNameMax = 255;
     private const int FragmentCacheSlots = 16;
 
     private readonly SafeFileHandle _handle;
@@ -54,6 +56,7 @@ public sealed class SquashFsImage : IDisposable
         var n = length < header.Length ? 0 : RandomAccess.Read(handle, header, 0);
         _sb = Superblock.Parse(header.AsSpan(0, n), length);
         _reader = new MetadataReader(handle, _sb.Compression, _sb.BytesUsed);
+        if ((_sb.Flags & SquashFsFlags.CompressorOptions) != 0) CheckCompressorOptions();
 
         // Tables follow each other as mksquashfs and the kernel expect: inodes, directories,
         // fragments, export, ids, xattrs; each table's index array comes after its blocks.
@@ -180,10 +183,17 @@ public sealed class SquashFsImage : IDisposable
     /// <summary>Looks up one name in a directory; null if absent. Uses the directory index of big directories.</summary>
     public SquashFsInode? Lookup(SquashFsInode directory, string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length > SquashFsFormat.MaxNameLength) return Lookup(directory, ReadOnlySpan<byte>.Empty);
+        Span<byte> utf8 = stackalloc byte[SquashFsFormat.MaxNameLength * 3];
+        return Lookup(directory, utf8[..Encoding.UTF8.GetBytes(name, utf8)]);
+    }
+
+    /// <summary>Looks up one name given as raw bytes (as FUSE passes it; also names that are not UTF-8); null if absent.</summary>
+    public SquashFsInode? Lookup(SquashFsInode directory, ReadOnlySpan<byte> wanted)
+    {
         var layout = DirectoryOf(directory);
-        if (name.Length == 0 || name.Contains('/') || name.Contains('\0')) return null;
-        var wanted = Encoding.UTF8.GetBytes(name);
-        if (wanted.Length > SquashFsFormat.MaxNameLength) return null;
+        if (wanted.IsEmpty || wanted.Length > SquashFsFormat.MaxNameLength || wanted.IndexOfAny((byte)'/', (byte)0) >= 0) return null;
 
         var cursor = _directories.At(layout.StartBlock, layout.Offset);
         var remaining = layout.ListingSize;
@@ -201,8 +211,7 @@ public sealed class SquashFsImage : IDisposable
                 var start = _inodes.ReadUInt32(ref index);
                 var size = _inodes.ReadUInt32(ref index) + 1L;
                 if (size > SquashFsFormat.MaxNameLength) throw Corrupt($"directory index name of {size} bytes in inode {directory.InodeNumber}");
-                _inodes.Read(ref index, indexName[..(int)size]);
-                if (indexName[..(int)size].SequenceCompareTo(wanted) > 0) break;
+                if (_inodes.ReadSpan(ref index, indexName[..(int)size]).SequenceCompareTo(wanted) > 0) break;
                 if (offset < skip || offset >= layout.ListingSize) throw Corrupt($"directory index offset {offset} in inode {directory.InodeNumber}");
                 skip = offset;
                 block = start;
@@ -214,14 +223,14 @@ public sealed class SquashFsImage : IDisposable
             }
         }
 
-        Span<byte> entryName = stackalloc byte[SquashFsFormat.MaxNameLength];
+        Span<byte> scratch = stackalloc byte[SquashFsFormat.MaxNameLength];
         while (remaining > 0)
         {
             var header = ReadDirectoryHeader(ref cursor, ref remaining, directory);
             for (var i = 0; i < header.Count; i++)
             {
-                var entry = ReadDirectoryEntry(ref cursor, ref remaining, directory, entryName, out var nameLength);
-                var order = entryName[..nameLength].SequenceCompareTo(wanted);
+                var entry = ReadDirectoryEntryView(ref cursor, ref remaining, directory, scratch, out var entryName);
+                var order = entryName.SequenceCompareTo(wanted);
                 if (order == 0) return GetInode(((long)header.StartBlock << 16) | entry.Offset);
                 // Listings are sorted by name bytes: past the name means absent.
                 if (order > 0) return null;
@@ -264,8 +273,7 @@ public sealed class SquashFsImage : IDisposable
     private DirectoryHeader ReadDirectoryHeader(ref MetadataCursor cursor, ref long remaining, SquashFsInode directory)
     {
         if (remaining < 12) throw Corrupt($"directory listing of inode {directory.InodeNumber} ends inside a header");
-        Span<byte> b = stackalloc byte[12];
-        _directories.Read(ref cursor, b);
+        var b = _directories.ReadSpan(ref cursor, stackalloc byte[12]);
         remaining -= 12;
         var count = BinaryPrimitives.ReadUInt32LittleEndian(b) + 1L;
         if (count > SquashFsFormat.MaxDirectoryRun) throw Corrupt($"directory header of inode {directory.InodeNumber} claims {count} entries");
@@ -274,20 +282,27 @@ public sealed class SquashFsImage : IDisposable
 
     private DirectoryEntry ReadDirectoryEntry(ref MetadataCursor cursor, ref long remaining, SquashFsInode directory, Span<byte> name, out int nameLength)
     {
+        var entry = ReadDirectoryEntryView(ref cursor, ref remaining, directory, name, out var view);
+        nameLength = view.Length;
+        view.CopyTo(name);
+        return entry;
+    }
+
+    /// <summary>Reads one entry; <paramref name="name"/> views the cached block where possible (valid until the next read).</summary>
+    private DirectoryEntry ReadDirectoryEntryView(ref MetadataCursor cursor, ref long remaining, SquashFsInode directory, Span<byte> scratch, out ReadOnlySpan<byte> name)
+    {
         if (remaining < 8) throw Corrupt($"directory listing of inode {directory.InodeNumber} ends inside an entry");
-        Span<byte> b = stackalloc byte[8];
-        _directories.Read(ref cursor, b);
+        var b = _directories.ReadSpan(ref cursor, stackalloc byte[8]);
         var offset = BinaryPrimitives.ReadUInt16LittleEndian(b);
         var delta = BinaryPrimitives.ReadInt16LittleEndian(b[2..]);
         var type = BinaryPrimitives.ReadUInt16LittleEndian(b[4..]);
-        nameLength = BinaryPrimitives.ReadUInt16LittleEndian(b[6..]) + 1;
+        var nameLength = BinaryPrimitives.ReadUInt16LittleEndian(b[6..]) + 1;
         remaining -= 8 + nameLength;
         if (nameLength > SquashFsFormat.MaxNameLength || remaining < 0)
             throw Corrupt($"directory entry of {nameLength} bytes in inode {directory.InodeNumber}");
         if (offset >= SquashFsFormat.MetadataBlockSize) throw Corrupt($"directory entry inode offset {offset} in inode {directory.InodeNumber}");
-        _directories.Read(ref cursor, name[..nameLength]);
-        var entryName = name[..nameLength];
-        if (entryName.IndexOf((byte)'/') >= 0 || entryName.IndexOf((byte)0) >= 0 || entryName.SequenceEqual("."u8) || entryName.SequenceEqual(".."u8))
+        name = _directories.ReadSpan(ref cursor, scratch[..nameLength]);
+        if (name.IndexOfAny((byte)'/', (byte)0) >= 0 || name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
             throw Corrupt($"invalid name in directory inode {directory.InodeNumber}");
         return new DirectoryEntry(offset, delta, EntryType(type, "directory entry"));
     }
@@ -421,7 +436,7 @@ public sealed class SquashFsImage : IDisposable
         if (size < 3) throw Corrupt($"directory inode {number} has size {size}");
         if (startBlock >= _directories.End - _directories.Start || offset >= SquashFsFormat.MetadataBlockSize)
             throw Corrupt($"directory inode {number} points outside the directory table");
-        return new DirectoryLayout { StartBlock = startBlock, Offset = offset, ListingSize = size - 3, IndexCount = indexCount, Index = index };
+        return new DirectoryLayout { StartBlock = startBlock, Offset = offset, ListingSize = size - 3, IndexCount = indexCount, Index = index.Detached };
     }
 
     private FileLayout NewFileLayout(long blocksStart, long size, uint fragment, uint fragmentOffset, MetadataCursor blockList, uint number)
@@ -445,7 +460,7 @@ public sealed class SquashFsImage : IDisposable
             BlockCount = (int)blockCount,
             Fragment = fragment,
             FragmentOffset = (int)fragmentOffset,
-            BlockList = blockList,
+            BlockList = blockList.Detached,
         };
     }
 
@@ -475,7 +490,7 @@ public sealed class SquashFsImage : IDisposable
 
         var pairs = new List<KeyValuePair<string, byte[]>>((int)Math.Min(count, 64));
         var kv = _xattrValues.At((long)reference);
-        Span<byte> name = stackalloc byte[ushort.MaxValue];
+        Span<byte> name = stackalloc byte[XattrNameMax];
         for (var i = 0; i < count; i++)
         {
             var type = _xattrValues.ReadUInt16(ref kv);
@@ -488,6 +503,7 @@ public sealed class SquashFsImage : IDisposable
                 _ => throw Corrupt($"xattr set {index} has unknown name prefix {type & 0xFF}"),
             };
             if ((type & ~0x1FF) != 0) throw Corrupt($"xattr set {index} has invalid type {type:x}");
+            if (nameSize > XattrNameMax) throw Corrupt($"xattr set {index} has a name of {nameSize} bytes");
             _xattrValues.Read(ref kv, name[..nameSize]);
             var fullName = prefix + Encoding.UTF8.GetString(name[..nameSize]);
             var valueSize = _xattrValues.ReadUInt32(ref kv);
@@ -643,7 +659,7 @@ public sealed class SquashFsImage : IDisposable
         for (var k = 0; k < count; k++)
         {
             positions[k] = position;
-            cursors[k] = cursor;
+            cursors[k] = cursor.Detached;
             var n = Math.Min(FileBlocks.Interval, layout.BlockCount - k * FileBlocks.Interval);
             _inodes.Read(ref cursor, raw[..(4 * n)]);
             for (var j = 0; j < n; j++)
@@ -717,6 +733,25 @@ public sealed class SquashFsImage : IDisposable
         var block = new FragmentBlock(index, data, decoded);
         Volatile.Write(ref slot, block);
         return block;
+    }
+
+    /// <summary>
+    /// mksquashfs writes non-default compressor settings as an uncompressed metadata block behind the
+    /// superblock. Decoding needs none of them (zlib's largest window and zstd read every level), so
+    /// they are only checked for sanity.
+    /// </summary>
+    private void CheckCompressorOptions()
+    {
+        Span<byte> block = stackalloc byte[2 + 8];
+        var expected = _sb.Compression == SquashFsCompression.Gzip ? 8 : 4;
+        _reader.ReadExactly(block[..(2 + expected)], SquashFsFormat.SuperblockSize, "compressor options");
+        if (BinaryPrimitives.ReadUInt16LittleEndian(block) != (SquashFsFormat.MetadataUncompressedBit | expected))
+            throw Corrupt($"the compressor options block is not {expected} uncompressed bytes");
+        var level = BinaryPrimitives.ReadInt32LittleEndian(block[2..]);
+        var valid = _sb.Compression == SquashFsCompression.Gzip
+            ? level is >= 1 and <= 9 && BinaryPrimitives.ReadUInt16LittleEndian(block[6..]) is >= 8 and <= 15
+            : level is >= 1 and <= 22;
+        if (!valid) throw Corrupt($"invalid {_sb.Compression.ToString().ToLowerInvariant()} compressor options");
     }
 
     private uint[] ReadIds(out long firstBlock)
