@@ -246,6 +246,8 @@ public sealed class WriterTests
         FixtureNative.MakeFifo(Path.Combine(source, "pipe"));
         ExternalTool.Check("mknod", Path.Combine(source, "null"), "c", "1", "3");
         ExternalTool.Check("mknod", Path.Combine(source, "big-minor"), "b", "259", "70000");
+        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+            socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(source, "socket")));
         TestTrees.SetAllMtimes(source, 1_700_000_000);
         var image = temp["image.sqfs"];
 
