@@ -259,6 +259,29 @@ public sealed class WriterTests
     }
 
     [TestMethod]
+    public void ManyIdsAndXattrSetsSpanSeveralTableBlocks()
+    {
+        // 2048 ids and 512 xattr ids fill one metadata block each: their index tables get several entries.
+        Requires.Root();
+        using var temp = new TempDirectory("writer-tables");
+        var source = temp.CreateDirectory("source");
+        for (var i = 0; i < 2500; i++)
+        {
+            var path = Path.Combine(source, $"f{i:D4}");
+            File.WriteAllText(path, "");
+            FixtureNative.LChown(path, 10_000 + (uint)i, 20_000 + (uint)i);
+            FixtureNative.SetXattr(path, "user.i", Encoding.ASCII.GetBytes(i.ToString()));
+        }
+        TestTrees.SetAllMtimes(source, 1_700_000_000);
+
+        SquashFsWriter.Write(source, temp["image.sqfs"]);
+
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(temp["image.sqfs"], temp["mnt"]);
+        TreeComparer.AssertSame(source, mount.Path);
+    }
+
+    [TestMethod]
     public void HardLinksShareOneInodeWithTheirCount()
     {
         using var temp = new TempDirectory("writer-hardlinks");
