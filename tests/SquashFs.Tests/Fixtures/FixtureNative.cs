@@ -83,6 +83,8 @@ internal static unsafe partial class FixtureNative
     {
         var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
         var size = llistxattr(path, null, 0);
+        // EOPNOTSUPP: the filesystem has no xattrs at all (e.g. a SquashFS image without an xattr table).
+        if (size < 0 && Marshal.GetLastPInvokeError() == 95) return result;
         if (size < 0) throw Error("llistxattr", path);
         if (size == 0) return result;
         var names = new byte[size];
