@@ -41,16 +41,17 @@ public sealed partial class SquashFsImage : IDisposable
         _handle = handle;
         _ownsHandle = ownsHandle;
         long length;
+        var header = new byte[SquashFsFormat.SuperblockSize];
+        int n;
         try
         {
             length = RandomAccess.GetLength(handle);
+            n = length < header.Length ? 0 : RandomAccess.Read(handle, header, 0);
         }
         catch (IOException e)
         {
             throw new SquashFsException($"cannot read the image: {e.Message}", e);
         }
-        var header = new byte[SquashFsFormat.SuperblockSize];
-        var n = length < header.Length ? 0 : RandomAccess.Read(handle, header, 0);
         _sb = Superblock.Parse(header.AsSpan(0, n), length);
         _reader = new MetadataReader(handle, _sb.Compression, _sb.BytesUsed);
         if ((_sb.Flags & SquashFsFlags.CompressorOptions) != 0) CheckCompressorOptions();
@@ -105,7 +106,10 @@ public sealed partial class SquashFsImage : IDisposable
         }
     }
 
-    /// <summary>Opens an image from an already open handle (positional reads only).</summary>
+    /// <summary>
+    /// Opens an image from an already open handle (positional reads only). With <paramref name="ownsHandle"/>
+    /// the image closes the handle when disposed; if opening fails, the handle stays the caller's.
+    /// </summary>
     public static SquashFsImage Open(SafeFileHandle handle, bool ownsHandle) => new(handle, ownsHandle);
 
     /// <summary>The root directory.</summary>
