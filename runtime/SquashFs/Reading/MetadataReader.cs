@@ -168,17 +168,6 @@ internal sealed class MetadataTable(MetadataReader reader, long start, long end,
         }
     }
 
-    public void Skip(ref MetadataCursor cursor, long count)
-    {
-        Span<byte> scratch = stackalloc byte[256];
-        while (count > 0)
-        {
-            var n = (int)Math.Min(count, scratch.Length);
-            Read(ref cursor, scratch[..n]);
-            count -= n;
-        }
-    }
-
     public ushort ReadUInt16(ref MetadataCursor cursor) => BinaryPrimitives.ReadUInt16LittleEndian(ReadSpan(ref cursor, stackalloc byte[2]));
 
     public uint ReadUInt32(ref MetadataCursor cursor) => BinaryPrimitives.ReadUInt32LittleEndian(ReadSpan(ref cursor, stackalloc byte[4]));
