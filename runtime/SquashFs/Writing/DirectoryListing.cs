@@ -61,7 +61,7 @@ internal sealed class DirectoryListing
             var entry = bytes.GetSpan(size);
             BinaryPrimitives.WriteUInt16LittleEndian(entry, (ushort)(inode.Reference & 0xFFFF));
             BinaryPrimitives.WriteInt16LittleEndian(entry[2..], (short)delta);
-            BinaryPrimitives.WriteUInt16LittleEndian(entry[4..], (ushort)(inode.Type + 1)); // basic inode type
+            BinaryPrimitives.WriteUInt16LittleEndian(entry[4..], (ushort)BasicType(inode.Type));
             BinaryPrimitives.WriteUInt16LittleEndian(entry[6..], (ushort)(child.Name.Length - 1));
             child.Name.CopyTo(entry[EntrySize..]);
             bytes.Advance(size);
@@ -70,6 +70,18 @@ internal sealed class DirectoryListing
         if (headerAt >= 0) FinishRun(bytes, headerAt, count, baseBlock, baseNumber);
         return new DirectoryListing { Bytes = bytes.WrittenSpan.ToArray(), Index = index };
     }
+
+    /// <summary>Directory entries always name the basic inode type, even for an extended inode.</summary>
+    public static SquashFsInodeType BasicType(SquashFsEntryType type) => type switch
+    {
+        SquashFsEntryType.Directory => SquashFsInodeType.Directory,
+        SquashFsEntryType.File => SquashFsInodeType.File,
+        SquashFsEntryType.Symlink => SquashFsInodeType.Symlink,
+        SquashFsEntryType.BlockDevice => SquashFsInodeType.BlockDevice,
+        SquashFsEntryType.CharDevice => SquashFsInodeType.CharDevice,
+        SquashFsEntryType.Fifo => SquashFsInodeType.Fifo,
+        _ => SquashFsInodeType.Socket,
+    };
 
     private static void FinishRun(ArrayBufferWriter<byte> bytes, int headerAt, int count, uint block, uint number)
     {

@@ -1,0 +1,39 @@
+namespace Distri.SquashFs;
+
+/// <summary>One entry of a directory listing.</summary>
+public readonly record struct SquashFsDirectoryEntry(string Name, SquashFsEntryType Type, uint InodeNumber, long InodeReference);
+
+/// <summary>A decoded inode: type, permissions, ownership, times, size and where its data lives.</summary>
+public sealed class SquashFsInode
+{
+    public required SquashFsEntryType Type { get; init; }
+    /// <summary>Permission bits including setuid/setgid/sticky (no file-type bits).</summary>
+    public required ushort Permissions { get; init; }
+    /// <summary>st_mode: file-type bits | permissions.</summary>
+    public uint Mode => (uint)(Type switch
+    {
+        SquashFsEntryType.Directory => 0x4000,
+        SquashFsEntryType.File => 0x8000,
+        SquashFsEntryType.Symlink => 0xA000,
+        SquashFsEntryType.BlockDevice => 0x6000,
+        SquashFsEntryType.CharDevice => 0x2000,
+        SquashFsEntryType.Fifo => 0x1000,
+        SquashFsEntryType.Socket => 0xC000,
+        _ => 0,
+    }) | Permissions;
+    public required uint InodeNumber { get; init; }
+    /// <summary>Where the inode is stored: (metadata block offset &lt;&lt; 16) | offset in block.</summary>
+    public required long InodeReference { get; init; }
+    public required uint Uid { get; init; }
+    public required uint Gid { get; init; }
+    public required uint ModificationTime { get; init; }
+    public required uint LinkCount { get; init; }
+    /// <summary>File size, symlink target length, or directory size as the kernel reports it (listing bytes + 3).</summary>
+    public required long Size { get; init; }
+    /// <summary>Device number for block and char devices.</summary>
+    public uint DeviceNumber { get; init; }
+    /// <summary>Index into the xattr id table, or null when the inode has none.</summary>
+    public uint? XattrIndex { get; init; }
+    /// <summary>Reader-private decoding state (block list, fragment, directory position).</summary>
+    internal object? Layout { get; init; }
+}
