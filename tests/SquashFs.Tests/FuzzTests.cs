@@ -14,9 +14,11 @@ namespace SquashFs.Tests;
 [TestClass]
 public sealed class FuzzTests
 {
-    private const int Seed = 20261122;
-    private const int IterationsPerImage = 1000;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
+    // DISTRI_FUZZ_SEED and DISTRI_FUZZ_SECONDS let a longer run (nightly, or by hand) explore further.
+    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("DISTRI_FUZZ_SEED"), out var seed) ? seed : 20261122;
+    private static readonly int Seconds = int.TryParse(Environment.GetEnvironmentVariable("DISTRI_FUZZ_SECONDS"), out var seconds) ? seconds : 30;
+    private static readonly int IterationsPerImage = Seconds == 30 ? 1000 : int.MaxValue;
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(Seconds);
     private static readonly TimeSpan IterationTimeout = TimeSpan.FromSeconds(10);
 
     public TestContext TestContext { get; set; } = null!;
@@ -81,7 +83,7 @@ public sealed class FuzzTests
                 iterations++;
             }
         }
-        TestContext.WriteLine($"{iterations} mutated images in {clock.Elapsed.TotalSeconds:F1} s: " + string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value}")));
+        TestContext.WriteLine($"seed {Seed}: {iterations} mutated images in {clock.Elapsed.TotalSeconds:F1} s: " + string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value}")));
         Assert.IsGreaterThan(1000, iterations, "the fuzz budget should allow thousands of images");
     }
 

@@ -121,7 +121,16 @@ public sealed class ReaderTests
         var tree = temp.CreateDirectory("tree");
         FixtureNative.CreateFileRaw(tree, [0xFF, (byte)'a', 0xC3]);
         File.WriteAllText(Path.Combine(tree, "plain"), "p");
-        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
+        try
+        {
+            ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]);
+        }
+        finally
+        {
+            // .NET cannot name that file to delete it; rm can.
+            ExternalTool.Run("rm", ["-rf", tree]);
+        }
+        using var image = SquashFsImage.Open(temp["image.sqfs"]);
 
         Assert.AreEqual(2, image.ReadDirectory(image.Root).Count());
         Assert.IsNotNull(image.Lookup(image.Root, [0xFF, (byte)'a', 0xC3]));
