@@ -28,6 +28,9 @@ public static class RoDaemon
 {
     private const string Prefix = "distri fuse: ";
 
+    /// <summary>The global exchange directories at the root of /ro.</summary>
+    public static IReadOnlyList<string> ExchangeDirectories => StoreSnapshot.ExchangeRoots;
+
     public static int Run(RoDaemonOptions options, TextWriter output, TextWriter error)
     {
         void Log(string message)

@@ -73,8 +73,15 @@ internal sealed class RoFileSystem : LowLevelFileSystem
                 foreach (var join in joined)
                 {
                     if (join.Plugin.Image is not { } image) continue;
-                    foreach (var entry in image.ReadDirectory(join.Directory))
-                        session.InvalidateEntry(hostDirectory, entry.Name);
+                    try
+                    {
+                        foreach (var entry in image.ReadDirectory(join.Directory))
+                            session.InvalidateEntry(hostDirectory, entry.Name);
+                    }
+                    catch (SquashFsException e)
+                    {
+                        join.Plugin.MarkBroken(e);
+                    }
                 }
             }
             return next.Generation;
@@ -566,6 +573,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         {
             foreach (var entry in image.ReadDirectory(directory))
             {
+                if (!StoreSnapshot.IsPlainName(entry.Name)) continue;
                 seen.Add(entry.Name);
                 listing.Add(entry.Name, package.NodeId(entry.InodeNumber), TypeBits(entry.Type));
             }
@@ -574,7 +582,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
                 if (join.Plugin.Image is not { } pluginImage) continue;
                 foreach (var entry in pluginImage.ReadDirectory(join.Directory))
                 {
-                    if (seen.Add(entry.Name))
+                    if (StoreSnapshot.IsPlainName(entry.Name) && seen.Add(entry.Name))
                         listing.Add(entry.Name, join.Plugin.NodeId(entry.InodeNumber), TypeBits(entry.Type));
                 }
             }

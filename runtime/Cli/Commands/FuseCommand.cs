@@ -45,6 +45,8 @@ internal static class FuseCommand
             {
                 if (extra.Length == 0 || extra is "." or ".." || extra.Contains('/') || extra.Contains('\0'))
                     return Fail($"--extra-dir: '{extra}' is not a single directory name");
+                if (RoDaemon.ExchangeDirectories.Contains(extra, StringComparer.Ordinal))
+                    return Fail($"--extra-dir: '{extra}' is an exchange directory");
             }
             var options = new RoDaemonOptions
             {

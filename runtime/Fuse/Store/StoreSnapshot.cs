@@ -81,7 +81,9 @@ internal sealed class StoreSnapshot
         {
             var directory = image.Lookup(path);
             if (directory is null || directory.Type != SquashFsEntryType.Directory) return null;
-            return [.. image.ReadDirectory(directory).Select(e => new ContributedEntry(e.Name, e.Type == SquashFsEntryType.Directory))];
+            return [.. image.ReadDirectory(directory)
+                .Where(e => IsPlainName(e.Name))
+                .Select(e => new ContributedEntry(e.Name, e.Type == SquashFsEntryType.Directory))];
         }
         catch (SquashFsException e)
         {
@@ -89,6 +91,12 @@ internal sealed class StoreSnapshot
             return null;
         }
     }
+
+    /// <summary>
+    /// A name a directory entry may have. A crafted image could hold ".", ".." or names with '/' or
+    /// NUL; the kernel never asks for those, and in an exchange link they would climb elsewhere.
+    /// </summary>
+    public static bool IsPlainName(string name) => name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(['/', '\0']) < 0;
 
     /// <summary>Plugin directories joined into the host directory node <paramref name="hostDirectory"/>, best first; empty if none.</summary>
     public JoinedDirectory[] JoinedInto(ulong hostDirectory) =>
