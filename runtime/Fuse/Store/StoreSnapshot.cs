@@ -19,7 +19,7 @@ internal sealed class StoreSnapshot
     public static readonly string[] ExchangeRoots = ["bin", "include", "lib", "sbin", "share"];
 
     private readonly Action<string> _log;
-    private readonly ConcurrentDictionary<string, SortedDictionary<string, ExchangeEntry>?> _exchange = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MergedDirectory?> _exchange = new(StringComparer.Ordinal);
     private readonly Lazy<Dictionary<ulong, JoinedDirectory[]>> _joins;
 
     public StoreSnapshot(long generation, IEnumerable<StorePackage> packages, Action<string> log)
@@ -49,28 +49,41 @@ internal sealed class StoreSnapshot
     /// The merged exchange directory at <paramref name="path"/> ("bin", "share/man/man1"), or null
     /// when that path is not a directory in the merged view.
     /// </summary>
-    public SortedDictionary<string, ExchangeEntry>? Exchange(string path) => _exchange.GetOrAdd(path, ComputeExchange);
+    public SortedDictionary<string, ExchangeEntry>? Exchange(string path) => Merged(path)?.Entries;
 
-    private SortedDictionary<string, ExchangeEntry>? ComputeExchange(string path)
+    private MergedDirectory? Merged(string path) => _exchange.GetOrAdd(path, ComputeExchange);
+
+    private MergedDirectory? ComputeExchange(string path)
     {
+        // Only packages that have the parent as a directory can have the child: deep directories
+        // (share/man/man1) look into a few images, not all of them.
+        IReadOnlyList<StorePackage> candidates;
         var slash = path.LastIndexOf('/');
         if (slash < 0)
         {
             if (!ExchangeRoots.Contains(path, StringComparer.Ordinal)) return null;
+            candidates = ByPriority;
         }
         else
         {
-            var parent = Exchange(path[..slash]);
-            if (parent is null || !parent.TryGetValue(path[(slash + 1)..], out var self) || !self.IsDirectory) return null;
+            var parent = Merged(path[..slash]);
+            if (parent is null || !parent.Entries.TryGetValue(path[(slash + 1)..], out var self) || !self.IsDirectory) return null;
+            candidates = parent.Contributors;
         }
         var contributions = new List<(PackageFullName, IEnumerable<ContributedEntry>)>();
-        foreach (var package in ByPriority)
+        var contributors = new List<StorePackage>();
+        foreach (var package in candidates)
         {
             var listing = ListDirectory(package, "out/" + path);
-            if (listing is not null) contributions.Add((package.FullName, listing));
+            if (listing is null) continue;
+            contributions.Add((package.FullName, listing));
+            contributors.Add(package);
         }
-        return ExchangeMerge.Merge(contributions);
+        return new MergedDirectory(ExchangeMerge.Merge(contributions), contributors);
     }
+
+    /// <summary>A merged exchange directory and the packages (best first) that have it as a directory.</summary>
+    private sealed record MergedDirectory(SortedDictionary<string, ExchangeEntry> Entries, IReadOnlyList<StorePackage> Contributors);
 
     /// <summary>A package's directory at <paramref name="path"/>, or null if absent, not a directory, or unreadable.</summary>
     private static List<ContributedEntry>? ListDirectory(StorePackage package, string path)
