@@ -1,9 +1,10 @@
 using Distri.Packages;
+using Distri.SquashFs;
 using Distri.Testing;
 
 namespace Fuse.Tests.Mounting;
 
-/// <summary>A store directory filled in the test: each package's tree is written by a callback and packed with mksquashfs.</summary>
+/// <summary>A store directory filled in the test: each package's tree is written by a callback and packed with our image writer.</summary>
 internal sealed class TestStore
 {
     private readonly TempDirectory _temp;
@@ -28,8 +29,8 @@ internal sealed class TestStore
         fill(source);
         var meta = new PackageMeta { Name = name.Name, Arch = name.Arch, Version = name.Version, Revision = name.Revision, ExchangeDirectories = [.. joins ?? []] };
         File.WriteAllText(Path.Combine(Directory, StoreLayout.MetaFileName(name)), Yaml.Serialize(meta));
-        var temporary = Path.Combine(Directory, $".{fullName}.tmp");
-        ExternalTool.Check(Requires.Tool("mksquashfs"), source, temporary, "-noappend", "-quiet", "-no-progress", "-all-root");
+        var temporary = Path.Combine(_temp.CreateDirectory("images"), fullName + ".tmp");
+        SquashFsWriter.Write(source, temporary);
         var image = Path.Combine(Directory, StoreLayout.ImageFileName(name));
         File.Move(temporary, image);
         return image;
