@@ -596,12 +596,18 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         return listing;
     }
 
-    private static uint TypeBits(SquashFsEntryType type) =>
-        new SquashFsInode
-        {
-            Type = type, Permissions = 0, InodeNumber = 0, InodeReference = 0, Uid = 0, Gid = 0,
-            ModificationTime = 0, LinkCount = 0, Size = 0,
-        }.Mode;
+    /// <summary>The st_mode file-type bits for a directory entry (readdir only reports the type).</summary>
+    private static uint TypeBits(SquashFsEntryType type) => type switch
+    {
+        SquashFsEntryType.Directory => 0x4000,
+        SquashFsEntryType.File => 0x8000,
+        SquashFsEntryType.Symlink => 0xA000,
+        SquashFsEntryType.BlockDevice => 0x6000,
+        SquashFsEntryType.CharDevice => 0x2000,
+        SquashFsEntryType.Fifo => 0x1000,
+        SquashFsEntryType.Socket => 0xC000,
+        _ => 0,
+    };
 
     private enum SyntheticKind
     {

@@ -87,6 +87,18 @@ public sealed class LifecycleTests
     }
 
     [TestMethod]
+    [DataRow("--pkgs", "zsh-5.9", "--pkgs: 'zsh-5.9' is not a full package name")]
+    [DataRow("--extra-dir", "a/b", "--extra-dir: 'a/b' is not a single directory name")]
+    [DataRow("--extra-dir", "bin", "--extra-dir: 'bin' is an exchange directory")]
+    public void BadArgumentsAreRefusedBeforeMounting(string option, string value, string message)
+    {
+        using var temp = new TempDirectory("fuse-args");
+        var (exitCode, error) = RoMount.RunExpectingFailure(temp.CreateDirectory("store"), temp.CreateDirectory("ro"), option, value);
+        Assert.AreEqual(2, exitCode);
+        StringAssert.StartsWith(error, "distri fuse: " + message);
+    }
+
+    [TestMethod]
     public void AMountPointInUseIsOneClearError()
     {
         Requires.Fuse();
