@@ -26,6 +26,28 @@ public sealed class LifecycleTests
     }
 
     [TestMethod]
+    public void SigtermWithABusyMountDetachesItAndExits()
+    {
+        Requires.Fuse();
+        using var temp = new TempDirectory("fuse-busy");
+        var store = new TestStore(temp);
+        store.Add("a-amd64-1-1", ("bin/a", "a"));
+        using var mount = RoMount.Start(store.Directory, temp.CreateDirectory("ro"));
+        using var user = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", ["60"]) { WorkingDirectory = mount["a-amd64-1-1/out"] })!;
+        try
+        {
+            mount.Signal(15);
+            Assert.IsTrue(mount.Process.WaitForExit(TimeSpan.FromSeconds(30)), "exits although a process sits in the mount");
+            Assert.AreEqual(0, mount.Process.ExitCode, mount.StandardError);
+            Assert.IsFalse(RoMount.IsMounted(mount.MountPoint));
+        }
+        finally
+        {
+            user.Kill();
+        }
+    }
+
+    [TestMethod]
     public void Kill9LeavesNoMountAndAStaleSocketIsCleanedUp()
     {
         Requires.Fuse();
