@@ -110,8 +110,8 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         var child = Guard(package, () => image.Lookup(directory, name));
         if (child is not null)
         {
-            ReplyImageEntry(request, package, image, child, joined.Length > 0 ? ChangingTimeout : ImageTimeout);
             if (joined.Length > 0) snapshot.HandedOut.TryAdd((parent, name), 0);
+            ReplyImageEntry(request, package, image, child, joined.Length > 0 ? ChangingTimeout : ImageTimeout);
             return;
         }
         foreach (var join in joined)
