@@ -121,6 +121,22 @@ public sealed class LifecycleTests
     }
 
     [TestMethod]
+    public void NoDevFuseIsOneClearError()
+    {
+        Requires.Root();
+        var unshare = Requires.Tool("unshare");
+        using var temp = new TempDirectory("fuse-nodev");
+        var distri = Path.Combine(AppContext.BaseDirectory, "distri.dll");
+        // In a private mount namespace, /dev becomes a tmpfs holding only what dotnet needs.
+        var script = $"mount --rbind /dev '{temp.CreateDirectory("dev")}' && mount -t tmpfs tmpfs /dev && "
+            + $"for n in null zero urandom random; do touch /dev/$n && mount --bind '{temp["dev"]}'/$n /dev/$n; done && "
+            + $"exec dotnet '{distri}' fuse --store '{temp.CreateDirectory("store")}' '{temp.CreateDirectory("ro")}'";
+        var result = ExternalTool.Run(unshare, ["-m", "--propagation", "private", "bash", "-c", script]);
+        Assert.AreEqual(1, result.ExitCode, result.StandardError);
+        Assert.AreEqual("distri fuse: /dev/fuse is missing: load the fuse module (modprobe fuse), or pass the device into this container", result.StandardError.Trim());
+    }
+
+    [TestMethod]
     public void AMountPointInUseIsOneClearError()
     {
         Requires.Fuse();
