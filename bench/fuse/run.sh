@@ -50,7 +50,7 @@ drop='sync; echo 3 > /proc/sys/vm/drop_caches'
 run() { # name, prepare, command template (%s = tree root)
   local name=$1 prepare=$2 template=$3 args=()
   for fs in ours squashfuse kernel; do args+=(-n "$fs" "$(printf "$template" "${root[$fs]}")"); done
-  hyperfine --shell=bash --runs 5 ${prepare:+--prepare "$prepare"} --warmup $([ -n "$prepare" ] && echo 0 || echo 1) \
+  hyperfine --shell=bash --runs $([ -n "$prepare" ] && echo 5 || echo 15) ${prepare:+--prepare "$prepare"} --warmup $([ -n "$prepare" ] && echo 0 || echo 1) \
     --export-json "$work/$name.json" "${args[@]}" >&2
 }
 read_all='find %s/out -type f -print0 | xargs -0 cat > /dev/null'
