@@ -10,8 +10,8 @@ namespace Distri.Store.Install;
 /// <summary>
 /// Installs a plan: downloads every meta and image concurrently (bounded) into work files,
 /// verifying size and sha256 against the index while streaming, then makes each package visible
-/// by renaming its meta and then its image into the store. A package becomes visible only when
-/// its whole runtime closure is present, so a failure of one package hides its dependents too.
+/// by renaming its meta and then its image into the store. A package becomes visible as soon as
+/// it and its whole runtime closure are present, so a failure of one hides its dependents too.
 /// </summary>
 public sealed class Installer(PackageStore store)
 {
@@ -31,45 +31,74 @@ public sealed class Installer(PackageStore store)
         progress.Start(plan);
         Directory.CreateDirectory(store.WorkDirectory);
         using var slots = new SemaphoreSlim(MaxConcurrentDownloads);
+        var commits = new Commits(this, store);
 
-        var downloads = plan.Packages.Select(p => DownloadPackageAsync(p, slots, progress, cancellationToken)).ToArray();
-        var outcomes = await Task.WhenAll(downloads).ConfigureAwait(false);
+        var outcomes = await Task.WhenAll(plan.Packages.Select(async package =>
+        {
+            var error = await DownloadPackageAsync(package, slots, progress, cancellationToken).ConfigureAwait(false);
+            if (error is null) commits.Downloaded(package);
+            return error;
+        })).ConfigureAwait(false);
 
         var failures = new List<InstallFailure>();
-        var failed = new HashSet<PackageFullName>();
         for (var i = 0; i < outcomes.Length; i++)
         {
-            if (outcomes[i] is { } message)
-            {
-                failures.Add(new InstallFailure(plan.Packages[i].Name, message));
-                failed.Add(plan.Packages[i].Name);
-            }
+            if (outcomes[i] is { } message) failures.Add(new InstallFailure(plan.Packages[i].Name, message));
         }
-
-        var installed = new List<PackageFullName>();
-        long bytes = 0;
-        // Dependencies first (the plan's order), so a dependent never shows before its closure.
-        foreach (var package in plan.Packages)
+        // Downloaded but never committed: a dependency failed.
+        foreach (var package in commits.Waiting)
         {
-            if (failed.Contains(package.Name)) continue;
-            // Dependencies were renamed into place before (or were there already).
-            var absent = package.RuntimeDependencies.Where(d => !store.IsInstalled(d)).ToList();
-            if (absent.Count > 0)
-            {
-                failures.Add(new InstallFailure(package.Name, $"not installed because its dependency {string.Join(", ", absent)} failed"));
-                failed.Add(package.Name);
-                DeleteWorkFiles(package.Name);
-                continue;
-            }
-            // No fsync: each rename is atomic, and a crash before the data reaches the disk loses at
-            // most packages the interrupted install had not reported as done; rerunning repeats them.
-            // Meta first, image last: the image's presence is what makes the package visible.
-            File.Move(WorkPath(package.Name, StoreLayout.MetaExtension), store.MetaPath(package.Name), overwrite: true);
-            File.Move(WorkPath(package.Name, StoreLayout.ImageExtension), store.ImagePath(package.Name), overwrite: true);
-            installed.Add(package.Name);
-            bytes += package.Entry.ImageSize + package.Entry.MetaSize;
+            var absent = package.RuntimeDependencies.Where(d => !store.IsInstalled(d));
+            failures.Add(new InstallFailure(package.Name, $"not installed because its dependency {string.Join(", ", absent)} failed"));
+            DeleteWorkFiles(package.Name);
         }
+        var installed = commits.Installed;
+        var bytes = plan.Packages.Where(p => installed.Contains(p.Name)).Sum(p => p.Entry.ImageSize + p.Entry.MetaSize);
         return new InstallResult(installed, failures, bytes, stopwatch.Elapsed);
+    }
+
+    /// <summary>
+    /// Makes downloaded packages visible as soon as their whole runtime closure is, so a long
+    /// install that is interrupted keeps what it finished and dependents never show early.
+    /// </summary>
+    private sealed class Commits(Installer installer, PackageStore store)
+    {
+        private readonly Lock _gate = new();
+        private readonly List<CatalogEntry> _waiting = [];
+        private readonly List<PackageFullName> _installed = [];
+
+        public IReadOnlyList<CatalogEntry> Waiting => _waiting;
+        public IReadOnlyList<PackageFullName> Installed => _installed;
+
+        public void Downloaded(CatalogEntry package)
+        {
+            lock (_gate)
+            {
+                _waiting.Add(package);
+                bool progressed;
+                do
+                {
+                    progressed = false;
+                    foreach (var ready in _waiting.Where(p => p.RuntimeDependencies.All(store.IsInstalled)).ToList())
+                    {
+                        installer.Commit(ready.Name);
+                        _waiting.Remove(ready);
+                        _installed.Add(ready.Name);
+                        progressed = true;
+                    }
+                }
+                while (progressed);
+            }
+        }
+    }
+
+    private void Commit(PackageFullName name)
+    {
+        // No fsync: each rename is atomic and a killed process loses nothing the kernel already
+        // holds, so an interrupted install is simply repeated; syncing every image would cost more
+        // than that. Meta first, image last: the image's presence is what makes a package visible.
+        File.Move(WorkPath(name, StoreLayout.MetaExtension), store.MetaPath(name), overwrite: true);
+        File.Move(WorkPath(name, StoreLayout.ImageExtension), store.ImagePath(name), overwrite: true);
     }
 
     private string WorkPath(PackageFullName name, string extension) => Path.Combine(store.WorkDirectory, name + extension);
