@@ -63,7 +63,7 @@ internal sealed class StoreCommandLine
         {
             return await action();
         }
-        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException or TimeoutException)
         {
             Console.Error.WriteLine($"distri {verb}: {e.Message}");
             return 1;
