@@ -11,6 +11,9 @@ public sealed record InstallResult(
 {
     public bool Succeeded => Failures.Count == 0;
 
+    /// <summary>Files and symlinks copied from the new packages' <c>etc/</c>, relative to the root.</summary>
+    public IReadOnlyList<string> EtcCopied { get; init; } = [];
+
     /// <summary><c>installed N packages (X MB) in T s, Y MB/s</c>.</summary>
     public string Summary
     {

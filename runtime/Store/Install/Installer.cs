@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http;
 using System.Security.Cryptography;
 using Distri.Packages;
+using Distri.SquashFs;
 using Distri.Store.Repositories;
 
 namespace Distri.Store.Install;
@@ -19,6 +20,9 @@ public sealed class Installer(PackageStore store)
 
     /// <summary>How many files download at once.</summary>
     public int MaxConcurrentDownloads { get; init; } = 16;
+
+    /// <summary>Copy each new package's <c>etc/</c> into <c>&lt;root&gt;/etc</c> where files do not exist yet.</summary>
+    public bool CopyEtc { get; init; } = true;
 
     /// <summary>A download that delivers no data for this long fails (a stalled server must not hang the install).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -52,9 +56,10 @@ public sealed class Installer(PackageStore store)
             failures.Add(new InstallFailure(package.Name, $"not installed because its dependency {string.Join(", ", absent)} failed"));
             DeleteWorkFiles(package.Name);
         }
+        failures.AddRange(commits.Failures);
         var installed = commits.Installed;
         var bytes = plan.Packages.Where(p => installed.Contains(p.Name)).Sum(p => p.Entry.ImageSize + p.Entry.MetaSize);
-        return new InstallResult(installed, failures, bytes, stopwatch.Elapsed);
+        return new InstallResult(installed, failures, bytes, stopwatch.Elapsed) { EtcCopied = commits.EtcCopied };
     }
 
     /// <summary>
@@ -69,6 +74,8 @@ public sealed class Installer(PackageStore store)
 
         public IReadOnlyList<CatalogEntry> Waiting => _waiting;
         public IReadOnlyList<PackageFullName> Installed => _installed;
+        public List<InstallFailure> Failures { get; } = [];
+        public List<string> EtcCopied { get; } = [];
 
         public void Downloaded(CatalogEntry package)
         {
@@ -81,10 +88,18 @@ public sealed class Installer(PackageStore store)
                     progressed = false;
                     foreach (var ready in _waiting.Where(p => p.RuntimeDependencies.All(store.IsInstalled)).ToList())
                     {
-                        installer.Commit(ready.Name);
                         _waiting.Remove(ready);
-                        _installed.Add(ready.Name);
-                        progressed = true;
+                        try
+                        {
+                            EtcCopied.AddRange(installer.Commit(ready.Name));
+                            _installed.Add(ready.Name);
+                            progressed = true;
+                        }
+                        catch (Exception e) when (e is SquashFsException or IOException or UnauthorizedAccessException)
+                        {
+                            Failures.Add(new InstallFailure(ready.Name, $"copying its etc/: {e.Message}"));
+                            installer.DeleteWorkFiles(ready.Name);
+                        }
                     }
                 }
                 while (progressed);
@@ -92,13 +107,18 @@ public sealed class Installer(PackageStore store)
         }
     }
 
-    private void Commit(PackageFullName name)
+    /// <summary>Copies the image's etc/ (from the verified work file), then renames meta and image into place.</summary>
+    private IReadOnlyList<string> Commit(PackageFullName name)
     {
+        // Before the renames: if we are killed in between, the rerun installs the package again
+        // and finds the files present, so etc/ is never skipped.
+        var copied = CopyEtc ? EtcCopier.Copy(WorkPath(name, StoreLayout.ImageExtension), store.Root) : [];
         // No fsync: each rename is atomic and a killed process loses nothing the kernel already
         // holds, so an interrupted install is simply repeated; syncing every image would cost more
         // than that. Meta first, image last: the image's presence is what makes a package visible.
         File.Move(WorkPath(name, StoreLayout.MetaExtension), store.MetaPath(name), overwrite: true);
         File.Move(WorkPath(name, StoreLayout.ImageExtension), store.ImagePath(name), overwrite: true);
+        return copied;
     }
 
     private string WorkPath(PackageFullName name, string extension) => Path.Combine(store.WorkDirectory, name + extension);

@@ -14,7 +14,8 @@ public sealed class KillTests
     /// <summary>
     /// Crash safety: `distri install` (the real CLI, a child process) is killed with SIGKILL at
     /// points spread over a whole install; after each kill every visible package must be complete
-    /// and verified, and every fifth time a rerun of the same command must complete the store.
+    /// and verified, and every fifth time a rerun of the same command must complete the store. Each kill starts
+    /// from an empty store, so the delays cover a whole install.
     /// A throttled loopback server makes the install long enough to be hit anywhere.
     /// </summary>
     [TestMethod]
@@ -36,10 +37,15 @@ public sealed class KillTests
         var store = new PackageStore(root);
         string[] arguments = [DistriCli.Dll, "install", "--root", root, "--repo", server.BaseUri.ToString(), "--jobs", "4", .. all];
 
-        var calibration = Stopwatch.StartNew();
-        Assert.AreEqual(0, (await RunAsync(arguments, killAfter: null)).ExitCode);
-        var fullRun = calibration.Elapsed;
-        Directory.Delete(root, recursive: true);
+        // The shortest of two whole runs (the first one warms caches) bounds the kill delays.
+        var fullRun = TimeSpan.MaxValue;
+        for (var i = 0; i < 2; i++)
+        {
+            var calibration = Stopwatch.StartNew();
+            Assert.AreEqual(0, (await RunAsync(arguments, killAfter: null)).ExitCode);
+            fullRun = TimeSpan.FromTicks(Math.Min(fullRun.Ticks, calibration.Elapsed.Ticks));
+            Directory.Delete(root, recursive: true);
+        }
 
         var random = new Random(6);
         var killedMidway = 0;
@@ -56,8 +62,8 @@ public sealed class KillTests
                 Assert.AreEqual(0, rerun, $"rerun after kill {i}: {output}");
                 StoreAssert.Installed(store, [.. all]);
                 StoreAssert.EveryVisiblePackageIsComplete(store, index, $"rerun after kill {i}");
-                Directory.Delete(root, recursive: true);
             }
+            if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
         Assert.IsTrue(killedMidway >= Kills / 2, $"only {killedMidway} of {Kills} kills interrupted an install; the timing is off");
     }
