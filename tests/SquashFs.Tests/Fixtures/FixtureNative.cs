@@ -83,6 +83,8 @@ internal static unsafe partial class FixtureNative
     {
         var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
         var size = llistxattr(path, null, 0);
+        // EOPNOTSUPP: the filesystem has no xattrs at all (e.g. a SquashFS image without an xattr table).
+        if (size < 0 && Marshal.GetLastPInvokeError() == 95) return result;
         if (size < 0) throw Error("llistxattr", path);
         if (size == 0) return result;
         var names = new byte[size];
@@ -91,6 +93,7 @@ internal static unsafe partial class FixtureNative
         foreach (var name in Encoding.UTF8.GetString(names, 0, (int)size).Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             var length = lgetxattr(path, name, null, 0);
+            if (length < 0 && Marshal.GetLastPInvokeError() == 61 /* ENODATA */) continue; // listed but unreadable
             if (length < 0) throw Error("lgetxattr " + name, path);
             var value = new byte[length];
             fixed (byte* p = value) length = length == 0 ? 0 : lgetxattr(path, name, p, length);

@@ -13,8 +13,14 @@ public sealed record TreeCompareOptions
     /// <summary>Symlink mtimes.</summary>
     public bool SymlinkMtimes { get; init; } = true;
     public bool Xattrs { get; init; } = true;
-    /// <summary>Link counts of non-directories, and that hard links share one inode on both sides.</summary>
+    /// <summary>Ignore expected xattrs with an empty value (squashfuse 0.1 answers ENODATA for them, for any image).</summary>
+    public bool IgnoreEmptyXattrValues { get; init; }
+    /// <summary>Link counts of non-directories.</summary>
     public bool HardLinks { get; init; } = true;
+    /// <summary>That hard links share one inode number on both sides (not so through squashfuse).</summary>
+    public bool SharedInodes { get; init; } = true;
+    /// <summary>When set, only xattrs whose names start with one of these are compared.</summary>
+    public IReadOnlyList<string>? XattrPrefixes { get; init; }
     /// <summary>When set, every actual mtime must equal this instead of the expected one.</summary>
     public long? MtimeOverride { get; init; }
     /// <summary>Relative paths (with '/') whose contents are not compared (e.g. a huge sparse file).</summary>
@@ -124,7 +130,7 @@ public static class TreeComparer
         if (options.HardLinks && !isRoot)
         {
             if (e.NLink != a.NLink) state.Add(relative, $"nlink {e.NLink} != {a.NLink}");
-            if (state.Inodes.TryGetValue(e.Ino, out var mapped) ? mapped != a.Ino : state.ReverseInodes.ContainsKey(a.Ino))
+            if (options.SharedInodes && (state.Inodes.TryGetValue(e.Ino, out var mapped) ? mapped != a.Ino : state.ReverseInodes.ContainsKey(a.Ino)))
                 state.Add(relative, "hard links are not shared the same way on both sides");
             state.Inodes[e.Ino] = a.Ino;
             state.ReverseInodes[a.Ino] = e.Ino;
@@ -150,11 +156,16 @@ public static class TreeComparer
     {
         var e = FixtureNative.GetXattrs(expected);
         var a = FixtureNative.GetXattrs(actual);
-        var names = e.Keys.Union(a.Keys).Order(StringComparer.Ordinal);
+        var prefixes = state.Options.XattrPrefixes;
+        var names = e.Keys.Union(a.Keys).Order(StringComparer.Ordinal)
+            .Where(n => prefixes is null || prefixes.Any(p => n.StartsWith(p, StringComparison.Ordinal)));
         foreach (var name in names)
         {
             if (!e.TryGetValue(name, out var ev)) state.Add(relative, $"unexpected xattr {name}");
-            else if (!a.TryGetValue(name, out var av)) state.Add(relative, $"missing xattr {name}");
+            else if (!a.TryGetValue(name, out var av))
+            {
+                if (ev.Length > 0 || !state.Options.IgnoreEmptyXattrValues) state.Add(relative, $"missing xattr {name}");
+            }
             else if (!ev.AsSpan().SequenceEqual(av)) state.Add(relative, $"xattr {name} = {Convert.ToHexString(ev)} != {Convert.ToHexString(av)}");
         }
     }
