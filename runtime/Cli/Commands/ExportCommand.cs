@@ -32,9 +32,10 @@ internal static class ExportCommand
             await using var server = await RepositoryServer.StartAsync(dir, endPoint, cancellationToken);
             // The first line is the base URL to use with --repo (tests and scripts read it).
             Console.WriteLine($"serving {server.PackageDirectory} at {server.BaseUri}");
+            // Ends on SIGINT (the token) or SIGTERM (the host's lifetime handles that one).
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                await server.WaitForShutdownAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -60,4 +60,30 @@ public sealed class CliTests
         StringAssert.Contains(DistriCli.Check("index", repository.BasePath), "5 packages");
         Assert.IsTrue(File.Exists(Path.Combine(repository.PackageDirectory, "index.yaml")));
     }
+
+    [TestMethod]
+    public async Task ExportServesOnLoopbackAndExitsOnSigterm()
+    {
+        using var temp = new TempDirectory("cli");
+        var repository = TestRepository.CreateStandard(temp["repo"]);
+        var info = new System.Diagnostics.ProcessStartInfo(DistriCli.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { DistriCli.Dll, "export", "--listen", "127.0.0.1:0", repository.BasePath }) info.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(info)!;
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            var baseUri = line!.Split(" at ")[1];
+            StringAssert.StartsWith(baseUri, "http://127.0.0.1:");
+            using var client = new HttpClient();
+            StringAssert.Contains(await client.GetStringAsync(baseUri + "pkg/index.yaml"), "fullName: zsh-amd64-5.9-2");
+
+            ExternalTool.Check("kill", "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.AreEqual(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+        }
+    }
 }

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Install benchmark (issue 6): how fast `distri install` fills a store compared with the raw
+# limits (curl of the same files from the same server, cp of the same files) and with apt.
+# One command, everything in one run, ratios printed at the end. Run as root on Debian 12:
+#   bench/install/run.sh [--no-apt] [--mb 600] [--work DIR]
+# Part 2 (apt) installs qemu-system-x86 from a scratch cache onto this machine to time dpkg,
+# then purges exactly the packages it added; pass --no-apt to skip it.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo_root=$(cd "$here/../.." && pwd)
+target_mb=600
+with_apt=1
+work=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-apt) with_apt=0 ;;
+    --mb) target_mb=$2; shift ;;
+    --work) work=$2; shift ;;
+    *) echo "usage: $0 [--no-apt] [--mb N] [--work DIR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+work=${work:-$(mktemp -d /var/tmp/distri-bench-install.XXXXXX)}
+mkdir -p "$work"
+export MSBUILDDISABLENODEREUSE=1 DistriSkipPrereqs=true DOTNET_CLI_TELEMETRY_OPTOUT=1
+
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+echo "== building distri (Release)"
+dotnet build -c Release -v q -nologo "$repo_root/runtime/Cli" >/dev/null
+distri=(dotnet "$repo_root/runtime/Cli/bin/Release/net10.0/distri.dll")
+
+now() { date +%s.%N; }
+# mbps BYTES SECONDS
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1e6 / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# Writes <full>.meta.yaml beside an image, as the build does (no deps).
+write_meta() { # DIR FULLNAME
+  local dir=$1 full=$2 image="$1/$2.squashfs" name arch version revision rest
+  revision=${full##*-}; rest=${full%-*}; version=${rest##*-}; rest=${rest%-*}; arch=${rest##*-}; name=${rest%-*}
+  cat > "$dir/$full.meta.yaml" <<META
+name: $name
+arch: $arch
+version: $version
+revision: $revision
+imageSha256: $(sha256sum "$image" | cut -d' ' -f1)
+imageSize: $(stat -c %s "$image")
+META
+}
+
+start_export() { # DIR
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "${distri[@]}" export --listen "127.0.0.1:$port" "$1" > "$work/export.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/_mirror/last-sync" >/dev/null && break; sleep 0.1; done
+  base="http://127.0.0.1:$port"
+}
+
+stop_export() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+
+# time_install REPO_BASE NAMES... -> prints seconds of the best of 3 installs into empty stores
+time_install() {
+  local base=$1; shift
+  local best=999999 t0 t1 s
+  for _ in 1 2 3; do
+    rm -rf "$work/root"
+    t0=$(now)
+    "${distri[@]}" install --root "$work/root" --repo "$base" "$@" > "$work/install.log"
+    t1=$(now)
+    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+    best=$(awk -v a="$best" -v b="$s" 'BEGIN { print (b < a) ? b : a }')
+  done
+  tail -1 "$work/install.log" >&2
+  echo "$best"
+}
+
+############################################################################################
+echo "== part 1: >= ${target_mb} MB of images of real trees, from distri export on loopback"
+repo1="$work/repo1"; mkdir -p "$repo1/pkg"
+names=()
+total=0; i=0
+# Several packages of 50-400 MB with many small files and some large ones, like a real install.
+for tree in /usr/share/man /usr/share/doc /usr/share/locale /usr/lib/gcc /usr/bin /usr/lib/llvm-14 /usr/lib/jvm /usr/share/dotnet /usr/lib/x86_64-linux-gnu; do
+  [ -d "$tree" ] || continue
+  full="bench$i-amd64-1-1"
+  if [ ! -f "$repo1/pkg/$full.squashfs" ]; then
+    "${distri[@]}" mkimage "$tree" "$repo1/pkg/$full.squashfs" >/dev/null
+    write_meta "$repo1/pkg" "$full"
+  fi
+  names+=("$full")
+  total=$((total + $(stat -c %s "$repo1/pkg/$full.squashfs")))
+  i=$((i + 1))
+  [ $total -ge $((target_mb * 1000000)) ] && break
+done
+"${distri[@]}" index "$repo1" >/dev/null
+files=("$repo1"/pkg/*.squashfs "$repo1"/pkg/*.meta.yaml)
+bytes=$(cat "${files[@]}" | wc -c)
+echo "   ${#names[@]} packages, $(mbps "$bytes" 1) MB (images + metas), page cache warm for all three"
+cat "${files[@]}" > /dev/null
+
+start_export "$repo1"
+t_distri=$(time_install "$base" "${names[@]}")
+
+# curl: the same files from the same server, 16 at a time like distri's default.
+urls=(); for f in "${files[@]}"; do urls+=(-o "$work/curl/$(basename "$f")" "$base/pkg/$(basename "$f")"); done
+best=999999
+for _ in 1 2 3; do
+  rm -rf "$work/curl"; mkdir -p "$work/curl"
+  t0=$(now); curl -sS --no-progress-meter --fail --parallel --parallel-max 16 "${urls[@]}"; t1=$(now)
+  best=$(awk -v a="$best" -v b="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" 'BEGIN { print (b < a) ? b : a }')
+done
+t_curl=$best
+stop_export
+
+best=999999
+for _ in 1 2 3; do
+  rm -rf "$work/cp"; mkdir -p "$work/cp"
+  t0=$(now); cp "${files[@]}" "$work/cp/"; t1=$(now)
+  best=$(awk -v a="$best" -v b="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" 'BEGIN { print (b < a) ? b : a }')
+done
+t_cp=$best
+rm -rf "$work/curl" "$work/cp"
+
+printf '   distri install : %8.2f s  %8s MB/s\n' "$t_distri" "$(mbps "$bytes" "$t_distri")"
+printf '   curl (raw HTTP): %8.2f s  %8s MB/s\n' "$t_curl" "$(mbps "$bytes" "$t_curl")"
+printf '   cp             : %8.2f s  %8s MB/s\n' "$t_cp" "$(mbps "$bytes" "$t_cp")"
+r_curl=$(ratio "$t_curl" "$t_distri"); r_cp=$(ratio "$t_cp" "$t_distri")
+
+############################################################################################
+r_apt=""
+if [ $with_apt -eq 1 ]; then
+  echo "== part 2: qemu-system-x86, apt-get install from a local cache vs distri install from distri export"
+  cache="$work/apt-cache"; mkdir -p "$cache/partial"
+  apt_opts=(-o "Dir::Cache::archives=$cache" -y -qq)
+  apt-get update -qq
+  # What apt would add to this machine: purged again at the end.
+  mapfile -t added < <(apt-get -s install qemu-system-x86 | awk '/^Inst /{print $2}')
+  if [ ${#added[@]} -eq 0 ]; then
+    echo "   qemu-system-x86 is already installed here; skipping the apt comparison" >&2
+  else
+    apt-get "${apt_opts[@]}" install --download-only qemu-system-x86 >/dev/null
+    debs=("$cache"/*.deb)
+    deb_bytes=0
+    repo2="$work/repo2"; mkdir -p "$repo2/pkg"
+    names2=()
+    for deb in "${debs[@]}"; do
+      # Untimed conversion: the .deb payload as a distri image.
+      pkg=$(dpkg-deb -f "$deb" Package | tr -c 'a-zA-Z0-9.+~\n' '_' ); full="$pkg-amd64-1-1"
+      if [ ! -f "$repo2/pkg/$full.squashfs" ]; then
+        rm -rf "$work/x"; mkdir -p "$work/x/out"; dpkg-deb -x "$deb" "$work/x/out"
+        "${distri[@]}" mkimage "$work/x" "$repo2/pkg/$full.squashfs" >/dev/null
+        write_meta "$repo2/pkg" "$full"
+      fi
+      names2+=("$full")
+    done
+    rm -rf "$work/x"
+    "${distri[@]}" index "$repo2" >/dev/null
+    payload=$(cat "$repo2"/pkg/*.squashfs | wc -c)
+
+    t0=$(now)
+    DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" --no-download install qemu-system-x86 >/dev/null
+    t1=$(now)
+    t_apt=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
+    DEBIAN_FRONTEND=noninteractive apt-get -y -qq purge "${added[@]}" >/dev/null
+
+    start_export "$repo2"
+    t_distri2=$(time_install "$base" "${names2[@]}")
+    stop_export
+    # Both rates over the same content: the unpacked payload as distri images.
+    printf '   apt-get install: %8.2f s  %8s MB/s  (%d .debs)\n' "$t_apt" "$(mbps "$payload" "$t_apt")" "${#debs[@]}"
+    printf '   distri install : %8.2f s  %8s MB/s\n' "$t_distri2" "$(mbps "$payload" "$t_distri2")"
+    r_apt=$(ratio "$t_apt" "$t_distri2")
+  fi
+fi
+
+echo "== ratios (higher is better for distri)"
+echo "   distri / curl raw HTTP : ${r_curl}x   (target >= 0.8x of the raw copy)"
+echo "   distri / cp            : ${r_cp}x"
+[ -n "$r_apt" ] && echo "   distri / apt           : ${r_apt}x   (target >= 15x)"
+echo "   work directory: $work (images are kept for reruns; remove it when done)"
