@@ -13,6 +13,9 @@ namespace Distri.Store.Repositories;
 /// </summary>
 public sealed class HttpRepository : Repository
 {
+    /// <summary>Far above any real index (about 400 bytes a package).</summary>
+    public const int MaxIndexBytes = 256 << 20;
+
     private readonly HttpClient _client;
     private readonly Uri _packageUri;
 
@@ -51,11 +54,19 @@ public sealed class HttpRepository : Repository
     public override async Task<RepositoryIndex> ReadIndexAsync(CancellationToken cancellationToken)
     {
         await using var stream = await OpenAsync(RepositoryIndex.FileName, cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(stream);
         string text;
         try
         {
-            text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            // Bounded: a hostile server must not make us buffer an endless (or endlessly decoding) index.
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > MaxIndexBytes) throw new InvalidDataException($"the index is larger than {MaxIndexBytes >> 20} MiB");
+                buffer.Write(chunk, 0, read);
+            }
+            text = System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
         }
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException)
         {
@@ -96,19 +107,22 @@ public sealed class HttpRepository : Repository
             throw new StoreException($"GET {uri}: stacked Content-Encoding '{string.Join(", ", encodings)}' is not supported");
         }
         var encoding = encodings.FirstOrDefault()?.ToLowerInvariant();
-        Stream decoded = encoding switch
+        try
         {
-            null or "identity" => body,
-            "zstd" => new ZstdDecompressStream(body),
-            "gzip" or "x-gzip" => new GZipStream(body, CompressionMode.Decompress),
-            _ => null!,
-        };
-        if (decoded is null)
+            Stream decoded = encoding switch
+            {
+                null or "identity" => body,
+                "zstd" => new ZstdDecompressStream(body),
+                "gzip" or "x-gzip" => new GZipStream(body, CompressionMode.Decompress),
+                _ => throw new StoreException($"GET {uri}: unsupported Content-Encoding '{encoding}'"),
+            };
+            return new ResponseStream(decoded, response);
+        }
+        catch
         {
             response.Dispose();
-            throw new StoreException($"GET {uri}: unsupported Content-Encoding '{encoding}'");
+            throw;
         }
-        return new ResponseStream(decoded, response);
     }
 
     /// <summary>Keeps the response alive as long as its body is read, and disposes both together.</summary>

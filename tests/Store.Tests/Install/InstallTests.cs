@@ -179,4 +179,21 @@ public sealed class InstallTests
 
         CollectionAssert.AreEqual(new[] { repository.BasePath, "http://127.0.0.1:1/" }, locations.ToArray());
     }
+
+    [TestMethod]
+    public async Task TheStoreLockAdmitsOneWriterAtATime()
+    {
+        using var temp = new TempDirectory("store");
+        var store = new PackageStore(temp["root"]);
+        var first = await store.LockAsync();
+        var waited = false;
+
+        var second = store.LockAsync(_ => waited = true);
+        await Task.Delay(300);
+        Assert.IsFalse(second.IsCompleted, "a second writer got the lock while the first held it");
+        first.Dispose();
+        (await second.WaitAsync(TimeSpan.FromSeconds(30))).Dispose();
+
+        Assert.IsTrue(waited, "the waiting writer should be told why it waits");
+    }
 }
