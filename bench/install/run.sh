@@ -3,8 +3,9 @@
 # limits (curl of the same files from the same server, cp of the same files) and with apt.
 # One command, everything in one run, ratios printed at the end. Run as root on Debian 12:
 #   bench/install/run.sh [--no-apt] [--mb 600] [--work DIR]
-# Part 2 (apt) installs qemu-system-x86 from a scratch cache onto this machine to time dpkg,
-# then purges exactly the packages it added; pass --no-apt to skip it.
+# Part 2 (apt) downloads qemu-system-x86 into a scratch cache and times apt-get install from it
+# inside a private mount namespace over an overlay of / (this machine is not changed); pass
+# --no-apt to skip it.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -136,21 +137,17 @@ r_apt=""
 if [ $with_apt -eq 1 ]; then
   echo "== part 2: qemu-system-x86, apt-get install from a local cache vs distri install from distri export"
   cache="$work/apt-cache"; mkdir -p "$cache/partial"
-  apt_opts=(-o "Dir::Cache::archives=$cache" -y -qq)
-  apt-get update -qq
-  # What apt would add to this machine: purged again at the end.
-  mapfile -t added < <(apt-get -s install qemu-system-x86 | awk '/^Inst /{print $2}')
-  if [ ${#added[@]} -eq 0 ]; then
-    echo "   qemu-system-x86 is already installed here; skipping the apt comparison" >&2
+  if dpkg -s qemu-system-x86 >/dev/null 2>&1; then
+    echo "   qemu-system-x86 is already installed here; apt would have nothing to do" >&2
   else
-    apt-get "${apt_opts[@]}" install --download-only qemu-system-x86 >/dev/null
+    # Only the scratch cache is written on the host; the package lists are used as they are.
+    apt-get -y -qq -o "Dir::Cache::archives=$cache" install --download-only qemu-system-x86 >/dev/null
     debs=("$cache"/*.deb)
-    deb_bytes=0
     repo2="$work/repo2"; mkdir -p "$repo2/pkg"
     names2=()
     for deb in "${debs[@]}"; do
       # Untimed conversion: the .deb payload as a distri image.
-      pkg=$(dpkg-deb -f "$deb" Package | tr -c 'a-zA-Z0-9.+~\n' '_' ); full="$pkg-amd64-1-1"
+      pkg=$(dpkg-deb -f "$deb" Package | tr -c 'a-zA-Z0-9.+~\n' '_'); full="$pkg-amd64-1-1"
       if [ ! -f "$repo2/pkg/$full.squashfs" ]; then
         rm -rf "$work/x"; mkdir -p "$work/x/out"; dpkg-deb -x "$deb" "$work/x/out"
         "${distri[@]}" mkimage "$work/x" "$repo2/pkg/$full.squashfs" >/dev/null
@@ -162,17 +159,30 @@ if [ $with_apt -eq 1 ]; then
     "${distri[@]}" index "$repo2" >/dev/null
     payload=$(cat "$repo2"/pkg/*.squashfs | wc -c)
 
-    t0=$(now)
-    DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" --no-download install qemu-system-x86 >/dev/null
-    t1=$(now)
-    t_apt=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-    DEBIAN_FRONTEND=noninteractive apt-get -y -qq purge "${added[@]}" >/dev/null
+    # apt-get install from the cache, timed, in a private mount namespace over an overlay of /
+    # (upper layer in tmpfs): this machine's dpkg database and files are never touched, and the
+    # tmpfs only flatters apt. No services start (policy-rc.d).
+    t_apt=$(unshare -m --propagation private bash -euc '
+      work=$1; cache=$2; ov=$work/overlay
+      mkdir -p "$ov"; mount -t tmpfs tmpfs "$ov"; mkdir -p "$ov/upper" "$ov/work" "$ov/merged"
+      mount -t overlay overlay -o "lowerdir=/,upperdir=$ov/upper,workdir=$ov/work" "$ov/merged"
+      for d in proc sys dev; do mount --rbind "/$d" "$ov/merged/$d"; done
+      mkdir -p "$ov/merged/var/cache/distri-bench"; mount --bind "$cache" "$ov/merged/var/cache/distri-bench"
+      printf "#!/bin/sh\nexit 101\n" > "$ov/merged/usr/sbin/policy-rc.d"; chmod +x "$ov/merged/usr/sbin/policy-rc.d"
+      t0=$(date +%s.%N)
+      DEBIAN_FRONTEND=noninteractive chroot "$ov/merged" apt-get -y -qq --no-download \
+        -o Dir::Cache::archives=/var/cache/distri-bench install qemu-system-x86 >"$work/apt.log" 2>&1
+      chroot "$ov/merged" dpkg -s qemu-system-x86 >/dev/null
+      t1=$(date +%s.%N)
+      awk -v a="$t0" -v b="$t1" "BEGIN { print b - a }"
+    ' _ "$work" "$cache")
+    rmdir "$work/overlay" 2>/dev/null || true
 
     start_export "$repo2"
     t_distri2=$(time_install "$base" "${names2[@]}")
     stop_export
     # Both rates over the same content: the unpacked payload as distri images.
-    printf '   apt-get install: %8.2f s  %8s MB/s  (%d .debs)\n' "$t_apt" "$(mbps "$payload" "$t_apt")" "${#debs[@]}"
+    printf '   apt-get install: %8.2f s  %8s MB/s  (%d .debs, from the local cache)\n' "$t_apt" "$(mbps "$payload" "$t_apt")" "${#debs[@]}"
     printf '   distri install : %8.2f s  %8s MB/s\n' "$t_distri2" "$(mbps "$payload" "$t_distri2")"
     r_apt=$(ratio "$t_apt" "$t_distri2")
   fi
