@@ -57,6 +57,9 @@ internal sealed class StoreCommandLine
     }
 
     /// <summary>Expected failures print one message and exit 1; no stack traces.</summary>
+    public static int Run(string verb, Func<int> action) => RunAsync(verb, () => Task.FromResult(action())).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Run"/>
     public static async Task<int> RunAsync(string verb, Func<Task<int>> action)
     {
         try

@@ -11,7 +11,7 @@ internal static class ListCommand
         var options = new StoreCommandLine();
         var command = new Command("list", "List installed packages with versions and sizes.");
         options.AddTo(command, withRepositories: false);
-        command.SetAction(parseResult => StoreCommandLine.RunAsync("list", () =>
+        command.SetAction(parseResult => StoreCommandLine.Run("list", () =>
         {
             var store = new PackageStore(options.Root(parseResult));
             var installed = store.Installed();
@@ -24,8 +24,8 @@ internal static class ListCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name.NameAndArch.PadRight(width)}  {name.Version}-{name.Revision,-4}  {size / 1e6,10:0.0} MB"));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{installed.Count} packages, {total / 1e6:0.0} MB"));
-            return Task.FromResult(0);
-        }).GetAwaiter().GetResult());
+            return 0;
+        }));
         return command;
     }
 }
