@@ -38,6 +38,8 @@ now() { date +%s.%N; }
 # mbps BYTES SECONDS
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / 1e6 / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b < a) ? b : a }'; }
 
 # Writes <full>.meta.yaml beside an image, as the build does (no deps).
 write_meta() { # DIR FULLNAME
@@ -64,20 +66,15 @@ start_export() { # DIR
 
 stop_export() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
-# time_install REPO_BASE NAMES... -> prints seconds of the best of 3 installs into empty stores
+# time_install REPO_BASE NAMES... -> seconds of one install into an empty store (summary on stderr)
 time_install() {
-  local base=$1; shift
-  local best=999999 t0 t1 s
-  for _ in 1 2 3; do
-    rm -rf "$work/root"
-    t0=$(now)
-    "${distri[@]}" install --root "$work/root" --repo "$base" "$@" > "$work/install.log"
-    t1=$(now)
-    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-    best=$(awk -v a="$best" -v b="$s" 'BEGIN { print (b < a) ? b : a }')
-  done
+  local base=$1 t0 t1; shift
+  rm -rf "$work/root"
+  t0=$(now)
+  "${distri[@]}" install --root "$work/root" --repo "$base" "$@" > "$work/install.log"
+  t1=$(now)
   tail -1 "$work/install.log" >&2
-  echo "$best"
+  elapsed "$t0" "$t1"
 }
 
 ############################################################################################
@@ -105,27 +102,23 @@ echo "   ${#names[@]} packages, $(mbps "$bytes" 1) MB (images + metas), page cac
 cat "${files[@]}" > /dev/null
 
 start_export "$repo1"
-t_distri=$(time_install "$base" "${names[@]}")
-
-# curl: the same files from the same server, 16 at a time like distri's default.
+# Rounds interleave the three so that load from elsewhere hits them alike; best of each.
 urls=(); for f in "${files[@]}"; do urls+=(-o "$work/curl/$(basename "$f")" "$base/pkg/$(basename "$f")"); done
-best=999999
+t_distri=999999; t_curl=999999; t_cp=999999
 for _ in 1 2 3; do
+  t_distri=$(min "$t_distri" "$(time_install "$base" "${names[@]}")")
+  rm -rf "$work/root"
+  # curl: the same files from the same server, 16 at a time like distri's default.
   rm -rf "$work/curl"; mkdir -p "$work/curl"
   t0=$(now); curl -sS --no-progress-meter --fail --parallel --parallel-max 16 "${urls[@]}"; t1=$(now)
-  best=$(awk -v a="$best" -v b="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" 'BEGIN { print (b < a) ? b : a }')
-done
-t_curl=$best
-stop_export
-
-best=999999
-for _ in 1 2 3; do
+  t_curl=$(min "$t_curl" "$(elapsed "$t0" "$t1")")
+  rm -rf "$work/curl"
   rm -rf "$work/cp"; mkdir -p "$work/cp"
   t0=$(now); cp "${files[@]}" "$work/cp/"; t1=$(now)
-  best=$(awk -v a="$best" -v b="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" 'BEGIN { print (b < a) ? b : a }')
+  t_cp=$(min "$t_cp" "$(elapsed "$t0" "$t1")")
+  rm -rf "$work/cp"
 done
-t_cp=$best
-rm -rf "$work/curl" "$work/cp"
+stop_export
 
 printf '   distri install : %8.2f s  %8s MB/s\n' "$t_distri" "$(mbps "$bytes" "$t_distri")"
 printf '   curl (raw HTTP): %8.2f s  %8s MB/s\n' "$t_curl" "$(mbps "$bytes" "$t_curl")"
@@ -172,14 +165,16 @@ if [ $with_apt -eq 1 ]; then
       t0=$(date +%s.%N)
       DEBIAN_FRONTEND=noninteractive chroot "$ov/merged" apt-get -y -qq --no-download \
         -o Dir::Cache::archives=/var/cache/distri-bench install qemu-system-x86 >"$work/apt.log" 2>&1
-      chroot "$ov/merged" dpkg -s qemu-system-x86 >/dev/null
       t1=$(date +%s.%N)
+      chroot "$ov/merged" dpkg -s qemu-system-x86 >/dev/null
       awk -v a="$t0" -v b="$t1" "BEGIN { print b - a }"
     ' _ "$work" "$cache")
     rmdir "$work/overlay" 2>/dev/null || true
 
     start_export "$repo2"
-    t_distri2=$(time_install "$base" "${names2[@]}")
+    t_distri2=999999
+    for _ in 1 2 3; do t_distri2=$(min "$t_distri2" "$(time_install "$base" "${names2[@]}")"); done
+    rm -rf "$work/root"
     stop_export
     # Both rates over the same content: the unpacked payload as distri images.
     printf '   apt-get install: %8.2f s  %8s MB/s  (%d .debs, from the local cache)\n' "$t_apt" "$(mbps "$payload" "$t_apt")" "${#debs[@]}"
