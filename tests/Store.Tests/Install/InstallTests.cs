@@ -196,4 +196,22 @@ public sealed class InstallTests
 
         Assert.IsTrue(waited, "the waiting writer should be told why it waits");
     }
+
+    [TestMethod]
+    public async Task HostileIndexEntriesAreSkippedWithAWarning()
+    {
+        using var temp = new TempDirectory("store");
+        var repository = TestRepository.CreateStandard(temp["repo"]);
+        var index = repository.WriteIndex();
+        var good = index.Packages.Single(p => p.Name == "bash");
+        index.Packages.Add(new Distri.Packages.RepositoryIndexEntry { FullName = "../../etc/passwd-amd64-1-1", Name = "../../etc/passwd", Version = "1", Revision = 1, ImageSha256 = good.ImageSha256, MetaSha256 = good.MetaSha256 });
+        index.Packages.Add(new Distri.Packages.RepositoryIndexEntry { FullName = "bash-amd64-5.2-9", Name = "bash", Version = "5.2", Revision = 9, ImageSha256 = "not-a-hash", MetaSha256 = good.MetaSha256 });
+        index.Packages.Add(new Distri.Packages.RepositoryIndexEntry { FullName = "bash-amd64-5.2-8", Name = "zsh", Version = "5.2", Revision = 8, ImageSha256 = good.ImageSha256, MetaSha256 = good.MetaSha256 });
+        File.WriteAllText(Path.Combine(repository.PackageDirectory, "index.yaml"), Distri.Packages.Yaml.Serialize(index));
+
+        var catalog = await PackageCatalog.LoadAsync([Repository.Create(repository.BasePath, Client)]);
+
+        Assert.AreEqual(3, catalog.Warnings.Count, string.Join("\n", catalog.Warnings));
+        Assert.AreEqual("bash-amd64-5.2-1", catalog.Resolve("bash")!.Name.ToString());
+    }
 }
