@@ -169,8 +169,17 @@ public sealed class Installer(PackageStore store)
             long total = 0;
             while (true)
             {
-                stall.CancelAfter(StallTimeout);
-                var read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), stall.Token).ConfigureAwait(false);
+                // Fill the whole buffer before hashing and writing: sockets hand out small reads,
+                // and one large write per megabyte keeps syscalls and thread hops off the fast path.
+                var read = 0;
+                int n;
+                do
+                {
+                    stall.CancelAfter(StallTimeout);
+                    n = await source.ReadAsync(buffer.AsMemory(read, BufferSize - read), stall.Token).ConfigureAwait(false);
+                    read += n;
+                }
+                while (n > 0 && read < BufferSize);
                 if (read == 0) break;
                 total += read;
                 if (total > expectedSize)
