@@ -30,9 +30,15 @@ server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
-echo "== building distri (Release)"
-dotnet build -c Release -v q -nologo "$repo_root/runtime/Cli" >/dev/null
-distri=(dotnet "$repo_root/runtime/Cli/bin/Release/net10.0/distri.dll")
+# The shipped binary (ReadyToRun, made by build.proj) when it exists; else a Release build.
+if [ -x "$repo_root/artifacts/bin/distri" ]; then
+  distri=("$repo_root/artifacts/bin/distri")
+else
+  echo "== building distri (Release)"
+  dotnet build -c Release -v q -nologo "$repo_root/runtime/Cli" >/dev/null
+  distri=(dotnet "$repo_root/runtime/Cli/bin/Release/net10.0/distri.dll")
+fi
+echo "== using ${distri[*]}"
 
 now() { date +%s.%N; }
 # mbps BYTES SECONDS
