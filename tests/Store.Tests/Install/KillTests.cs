@@ -65,7 +65,10 @@ public sealed class KillTests
             }
             if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
         }
-        Assert.IsTrue(killedMidway >= Kills / 2, $"only {killedMidway} of {Kills} kills interrupted an install; the timing is off");
+        // Guards against a degenerate timing (every install done before its kill); loose, since
+        // a loaded machine stretches some runs and shortens none.
+        Console.WriteLine($"{killedMidway} of {Kills} kills interrupted an install (whole run {fullRun.TotalMilliseconds:0} ms)");
+        Assert.IsTrue(killedMidway >= Kills / 4, $"only {killedMidway} of {Kills} kills interrupted an install; the timing is off");
     }
 
     private static void AssertOnlyStoreFiles(PackageStore store, int iteration)
