@@ -21,8 +21,13 @@ public static class Bubblewrap
 
     public const string Home = "/tmp/home";
 
-    public static List<string> Arguments(SandboxSpec spec, string workingDirectory, IReadOnlyList<string> command, string hostRoot = "/")
+    /// <summary>Flag-list variables where the step's own value (e.g. a package's LDFLAGS) is kept after the sandbox's.</summary>
+    private static readonly HashSet<string> Appended = new(StringComparer.Ordinal) { "LDFLAGS", "CFLAGS", "CPPFLAGS", "CXXFLAGS" };
+
+    public static List<string> Arguments(SandboxSpec spec, string workingDirectory, IReadOnlyList<string> command,
+        Func<string, string?>? inherited = null, string hostRoot = "/")
     {
+        inherited ??= System.Environment.GetEnvironmentVariable;
         if (command.Count == 0) throw new ArgumentException("no command to run", nameof(command));
         var args = new List<string>
         {
@@ -59,7 +64,10 @@ public static class Bubblewrap
 
         args.AddRange(["--unsetenv", "LD_LIBRARY_PATH", "--unsetenv", "LD_PRELOAD", "--setenv", "HOME", Home, "--setenv", "TMPDIR", "/tmp"]);
         foreach (var (name, value) in spec.Environment)
-            args.AddRange(["--setenv", name, value]);
+        {
+            var own = Appended.Contains(name) ? inherited(name) : null;
+            args.AddRange(["--setenv", name, string.IsNullOrWhiteSpace(own) ? value : value + " " + own]);
+        }
         args.AddRange(["--chdir", workingDirectory, "--"]);
         args.AddRange(command);
         return args;
