@@ -31,8 +31,9 @@ public static class Bubblewrap
         if (command.Count == 0) throw new ArgumentException("no command to run", nameof(command));
         var args = new List<string>
         {
-            // Fresh namespaces; the user namespace only where needed (non-root callers).
-            "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try", "--unshare-user-try",
+            // Fresh namespaces. No user namespace of our own: builds run as root here, and bwrap
+            // makes one itself for unprivileged callers.
+            "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent",
         };
         if (!spec.Network) args.Add("--unshare-net");

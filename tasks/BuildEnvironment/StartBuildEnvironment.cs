@@ -47,8 +47,9 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     [Output]
     public string SandboxCommand { get; private set; } = "";
 
-    [Output]
-    public string SpecFile { get; private set; } = "";
+    /// <summary>Where to write the spec: the file <c>$(DistriSandboxCommand)</c> names.</summary>
+    [Required]
+    public string SpecFile { get; set; } = "";
 
     public override bool Execute()
     {
@@ -96,7 +97,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
             Writable = [.. Writable.Select(w => Path.GetFullPath(w.ItemSpec)).Distinct(StringComparer.Ordinal)],
             Environment = BuildEnvironmentVariables.For(self, closure),
         };
-        SpecFile = Path.Combine(environment, "sandbox.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(SpecFile))!);
         spec.Write(SpecFile);
         SandboxCommand = $"{string.Join(' ', distri)} sandbox --bwrap {BubblewrapPath} --spec {SpecFile}";
         Log.LogMessage(MessageImportance.Normal, "Build environment of {0}: {1} packages at /ro, ready in {2} ms", self, closure.Count, clock.ElapsedMilliseconds);
