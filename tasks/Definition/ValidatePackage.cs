@@ -1,0 +1,93 @@
+using Distri.Packages;
+using Distri.Tasks.Diagnostics;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace Distri.Tasks.Definition;
+
+/// <summary>
+/// Checks a package definition before any work starts, reporting every mistake at once at its line
+/// in the .distpkg, and returns the package's full name (name-arch-version-revision).
+/// </summary>
+public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
+{
+    public static readonly string[] Builders = ["autotools", "cmake", "custom"];
+    public static readonly string[] PostInstallActions = ["delete", "symlink", "chmod"];
+
+    [Required] public string DefinitionFile { get; set; } = "";
+    [Required] public string PackageName { get; set; } = "";
+    [Required] public string Arch { get; set; } = "";
+    public string? Version { get; set; }
+    public string? Revision { get; set; }
+    public string? Builder { get; set; }
+    public ITaskItem[] Sources { get; set; } = [];
+    public ITaskItem[] Patches { get; set; } = [];
+    public ITaskItem[] BuildSteps { get; set; } = [];
+    public ITaskItem[] PostInstalls { get; set; } = [];
+
+    /// <summary>Dependency items with metadata <c>DefinitionPath</c>: the .distpkg they must resolve to.</summary>
+    public ITaskItem[] Dependencies { get; set; } = [];
+
+    [Output] public string FullName { get; set; } = "";
+
+    public override bool Execute()
+    {
+        if (string.IsNullOrWhiteSpace(Version))
+            Log.LogError(Messages.MissingVersion, DefinitionFile, "Version", null);
+        var revision = 0;
+        if (!string.IsNullOrWhiteSpace(Revision) && !int.TryParse(Revision, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out revision))
+            Log.LogError(Messages.InvalidRevision, DefinitionFile, "Revision", null, Revision);
+
+        var name = new PackageFullName(PackageName, Arch, Version?.Trim() ?? "", revision);
+        if (!string.IsNullOrWhiteSpace(Version) && !name.IsValid(out var error))
+            Log.LogError(Messages.InvalidName, DefinitionFile, "Version", null, error);
+
+        if (Sources.Length == 0)
+            Log.LogError(Messages.MissingSource, DefinitionFile);
+        foreach (var source in Sources)
+        {
+            foreach (var hashName in new[] { "Sha256", "DebianSha256" })
+            {
+                var hash = source.Meta(hashName);
+                if ((hash is null && hashName == "Sha256") || (hash is not null && !IsSha256(hash)))
+                    Log.LogError(Messages.InvalidSha256, DefinitionFile, "Source", source.ItemSpec, source.ItemSpec, hashName, hash ?? "");
+            }
+        }
+        foreach (var patch in Patches)
+        {
+            if (!File.Exists(patch.GetMetadata("FullPath")))
+                Log.LogError(Messages.PatchMissing, DefinitionFile, "Patch", patch.ItemSpec, patch.ItemSpec);
+        }
+
+        var builder = Builder?.Trim() ?? "";
+        if (!Builders.Contains(builder, StringComparer.Ordinal))
+            Log.LogError(Messages.UnknownBuilder, DefinitionFile, "Builder", null, builder);
+        else if (builder == "custom" && BuildSteps.Length == 0)
+            Log.LogError(Messages.NoBuildSteps, DefinitionFile, "Builder", null);
+
+        foreach (var action in PostInstalls)
+        {
+            var kind = action.ItemSpec;
+            if (!PostInstallActions.Contains(kind, StringComparer.Ordinal))
+            {
+                Log.LogError(Messages.UnknownPostInstall, DefinitionFile, "PostInstall", kind, kind);
+                continue;
+            }
+            var needed = kind switch { "symlink" => new[] { "Path", "Target" }, "chmod" => ["Path", "Mode"], _ => ["Path"] };
+            foreach (var attribute in needed.Where(a => action.Meta(a) is null))
+                Log.LogError(Messages.MissingPostInstallArgument, DefinitionFile, "PostInstall", kind, kind, attribute);
+        }
+
+        foreach (var dependency in Dependencies)
+        {
+            var path = dependency.GetMetadata("DefinitionPath");
+            if (!File.Exists(path))
+                Log.LogError(Messages.UnknownDependency, DefinitionFile, dependency.GetMetadata("DistriKind") is "runtime" ? "RuntimeDependency" : "Dependency", dependency.ItemSpec, dependency.ItemSpec, path);
+        }
+
+        FullName = name.ToString();
+        return !Log.HasLoggedErrors;
+    }
+
+    private static bool IsSha256(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigit);
+}

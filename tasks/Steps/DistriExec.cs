@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Distri.Tasks.Diagnostics;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace Distri.Tasks.Steps;
+
+/// <summary>
+/// Runs one build command (configure, make, cmake, ninja, install, a custom step, a patch) with
+/// <c>/bin/sh -ec</c>, in an explicit working directory and an explicit environment (nothing is
+/// inherited from the MSBuild process). All output goes to the package's log file; compiler
+/// <c>error:</c> lines become MSBuild errors; a failure raises DST3001 with the last lines.
+/// <para>
+/// Sandbox hook: when <see cref="SandboxCommand"/> is set the command runs as
+/// <c>&lt;SandboxCommand&gt; -- /bin/sh -ec &lt;command&gt;</c>. The sandbox command is a shell word list
+/// (it may carry its own options); it must run the rest of its arguments in the same working
+/// directory with the environment it was given.
+/// </para>
+/// </summary>
+public sealed partial class DistriExec : ToolTask
+{
+    private const int TailLines = 30;
+    private readonly Queue<string> _tail = new();
+    private StreamWriter? _log;
+
+    /// <summary>The step's name as shown to the packager (configure, build, install, patch foo.patch…).</summary>
+    [Required] public string StepName { get; set; } = "";
+    [Required] public string Command { get; set; } = "";
+    [Required] public string WorkingDirectory { get; set; } = "";
+    [Required] public string LogFile { get; set; } = "";
+    [Required] public string DefinitionFile { get; set; } = "";
+
+    /// <summary>The whole environment of the command, as <c>NAME=value</c> items.</summary>
+    public ITaskItem[] Environment { get; set; } = [];
+    public string? SandboxCommand { get; set; }
+
+    /// <summary>The .distpkg element (and its Include) a failure points at, e.g. BuildStep/configure or Builder.</summary>
+    public string? DefinitionElement { get; set; }
+    public string? DefinitionInclude { get; set; }
+
+    /// <summary>"step" (DST3001) or "patch" (DST3002).</summary>
+    public string Kind { get; set; } = "step";
+
+    protected override string ToolName => "sh";
+    protected override string GenerateFullPathToTool() => "/bin/sh";
+    protected override string GetWorkingDirectory() => WorkingDirectory;
+    protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.Low;
+    protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Low;
+
+    public override bool Execute()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(LogFile))!);
+        using (_log = new StreamWriter(LogFile, append: true) { AutoFlush = true })
+        {
+            _log.WriteLine($"=== {StepName}: {Command}");
+            _log.WriteLine($"=== in {WorkingDirectory}{(string.IsNullOrEmpty(SandboxCommand) ? "" : " via " + SandboxCommand)}");
+            var ok = base.Execute();
+            _log.WriteLine($"=== {StepName}: {(ok ? "done" : "failed, exit code " + ExitCode)}");
+            return ok && !Log.HasLoggedErrors;
+        }
+    }
+
+    protected override ProcessStartInfo GetProcessStartInfo(string pathToTool, string commandLineCommands, string responseFileSwitch)
+    {
+        var info = base.GetProcessStartInfo(pathToTool, commandLineCommands, responseFileSwitch);
+        info.Arguments = string.Empty;
+        if (string.IsNullOrWhiteSpace(SandboxCommand))
+        {
+            info.ArgumentList.Add("-ec");
+            info.ArgumentList.Add(Command);
+        }
+        else
+        {
+            // The outer shell only splits the sandbox command into words; the command itself is passed as $1, unparsed.
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add($"exec {SandboxCommand} -- /bin/sh -ec \"$1\"");
+            info.ArgumentList.Add("sh");
+            info.ArgumentList.Add(Command);
+        }
+        info.Environment.Clear();
+        foreach (var variable in Environment)
+        {
+            var text = variable.ItemSpec;
+            var eq = text.IndexOf('=');
+            if (eq > 0) info.Environment[text[..eq]] = text[(eq + 1)..];
+        }
+        return info;
+    }
+
+    protected override void LogToolCommand(string message) =>
+        Log.LogMessage(MessageImportance.Normal, "{0}: {1}", StepName, Command);
+
+    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
+    {
+        _log?.WriteLine(singleLine);
+        if (_tail.Count == TailLines) _tail.Dequeue();
+        _tail.Enqueue(singleLine);
+        var match = CompilerError().Match(singleLine);
+        if (match.Success)
+        {
+            Log.LogError("compiler", null, null, match.Groups["file"].Value, int.Parse(match.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture),
+                match.Groups["col"].Success ? int.Parse(match.Groups["col"].Value, System.Globalization.CultureInfo.InvariantCulture) : 0, 0, 0, match.Groups["msg"].Value);
+            return;
+        }
+        Log.LogMessage(messageImportance, singleLine);
+    }
+
+    protected override bool HandleTaskExecutionErrors()
+    {
+        var message = Kind == "patch" ? Messages.PatchFailed : Messages.StepFailed;
+        Log.LogError(message, DefinitionFile, DefinitionElement, DefinitionInclude, StepName, ExitCode, Path.GetFullPath(LogFile), string.Join("\n", _tail));
+        return false;
+    }
+
+    /// <summary>gcc/clang style: <c>file:line[:col]: [fatal ]error: message</c>.</summary>
+    [GeneratedRegex(@"^(?<file>[^:\s][^:]*):(?<line>\d+):(?:(?<col>\d+):)?\s*(?:fatal )?error:\s*(?<msg>.*)$")]
+    private static partial Regex CompilerError();
+}

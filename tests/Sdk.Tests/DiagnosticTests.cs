@@ -1,0 +1,183 @@
+using Distri.Testing;
+
+namespace Sdk.Tests;
+
+/// <summary>Each DST error: its code, and the .distpkg file and line where the mistake is.</summary>
+[TestClass]
+public sealed class DiagnosticTests
+{
+    private static (ExternalTool.Result Result, string Project) BuildBroken(PackageFixture f, string body)
+    {
+        var project = f.WritePackage("broken", body);
+        var result = f.Build(project);
+        Assert.AreNotEqual(0, result.ExitCode, "the build must fail");
+        return (result, project);
+    }
+
+    private static void AssertErrorAt(ExternalTool.Result result, string code, string project, int line, params string[] contains)
+    {
+        var errors = PackageFixture.Errors(result, code);
+        Assert.AreNotEqual(0, errors.Count, $"expected {code} in:\n{result.StandardOutput}");
+        var error = errors[0];
+        StringAssert.Contains(error, project);
+        Assert.AreEqual(line, PackageFixture.LineOf(error, project), error);
+        foreach (var text in contains) StringAssert.Contains(error, text);
+    }
+
+    private static string Source(string tarball) => $"""<Source Include="file://{tarball}" Sha256="{PackageFixture.Sha256(tarball)}" />""";
+
+    [TestMethod]
+    public void MissingVersionIsDST1001AtTheProjectElement()
+    {
+        using var f = new PackageFixture();
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <ItemGroup>
+                {Source(f.MakeTinyTarball())}
+              </ItemGroup>
+            </Project>
+            """);
+        AssertErrorAt(result, "DST1001", project, 1, "Version");
+    }
+
+    [TestMethod]
+    public void MissingSourceIsDST1002()
+    {
+        using var f = new PackageFixture();
+        var (result, project) = BuildBroken(f, """
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+              </PropertyGroup>
+            </Project>
+            """);
+        AssertErrorAt(result, "DST1002", project, 1, "Source");
+    }
+
+    [TestMethod]
+    public void UnknownBuilderIsDST1003AtTheBuilderLine()
+    {
+        using var f = new PackageFixture();
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+                <Builder>scons</Builder>
+              </PropertyGroup>
+              <ItemGroup>
+                {Source(f.MakeTinyTarball())}
+              </ItemGroup>
+            </Project>
+            """);
+        AssertErrorAt(result, "DST1003", project, 4, "scons");
+    }
+
+    [TestMethod]
+    public void UnknownDependencyIsDST1005AtTheDependencyLine()
+    {
+        using var f = new PackageFixture();
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+              </PropertyGroup>
+              <ItemGroup>
+                {Source(f.MakeTinyTarball())}
+                <Dependency Include="nosuchpkg" />
+              </ItemGroup>
+            </Project>
+            """);
+        AssertErrorAt(result, "DST1005", project, 7, "nosuchpkg");
+    }
+
+    [TestMethod]
+    public void Sha256MismatchIsDST2002WithBothHashesAndNothingCached()
+    {
+        using var f = new PackageFixture();
+        var tarball = f.MakeTinyTarball();
+        var wrong = new string('0', 64);
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+              </PropertyGroup>
+              <ItemGroup>
+                <Source Include="file://{tarball}" Sha256="{wrong}" />
+              </ItemGroup>
+            </Project>
+            """);
+        AssertErrorAt(result, "DST2002", project, 6, wrong, PackageFixture.Sha256(tarball));
+        var cache = Path.Combine(f.Artifacts, "sources");
+        Assert.IsFalse(Directory.Exists(cache) && Directory.EnumerateFileSystemEntries(cache).Any(), "nothing is kept in the cache");
+    }
+
+    [TestMethod]
+    public void UnreachableSourceWithNoFallbackIsDST2001NamingEveryOrigin()
+    {
+        using var f = new PackageFixture();
+        var fakeApt = Path.Combine(f.Root, "apt-get");
+        File.WriteAllText(fakeApt, "#!/bin/sh\necho 'E: Unable to find a source package' >&2\nexit 100\n");
+        File.SetUnixFileMode(fakeApt, (UnixFileMode)0b111_101_101);
+        var project = f.WritePackage("gone", $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+              </PropertyGroup>
+              <ItemGroup>
+                <Source Include="http://127.0.0.1:9/gone-1.0.tar.gz" Sha256="{new string('a', 64)}" DebianSource="gone" DebianVersion="1.0-1" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var result = f.Build(project, $"-p:DistriAptGet={fakeApt}");
+
+        Assert.AreNotEqual(0, result.ExitCode);
+        var output = result.StandardOutput;
+        AssertErrorAt(result, "DST2001", project, 6, "http://127.0.0.1:9/gone-1.0.tar.gz");
+        StringAssert.Contains(output, "Debian source gone=1.0-1");
+        StringAssert.Contains(output, "exit code 100");
+    }
+
+    [TestMethod]
+    public void FailingConfigureIsDST3001WithTheLastLinesAndTheLogPath()
+    {
+        using var f = new PackageFixture();
+        var tarball = f.MakeTinyTarball(configureBody: "echo 'configure: error: no tiny compiler found' >&2\nexit 77");
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+                <Builder>autotools</Builder>
+              </PropertyGroup>
+              <ItemGroup>
+                {Source(tarball)}
+              </ItemGroup>
+            </Project>
+            """);
+        var log = Path.Combine(f.Artifacts, "logs", "broken-amd64-1.0-1.log");
+        AssertErrorAt(result, "DST3001", project, 4, "'configure'", "exit code 77", log);
+        StringAssert.Contains(result.StandardOutput, "configure: error: no tiny compiler found");
+        StringAssert.Contains(File.ReadAllText(log), "no tiny compiler found");
+        StringAssert.StartsWith(File.ReadAllText(Path.Combine(f.Artifacts, "status", "broken.status")), "failed");
+    }
+
+    [TestMethod]
+    public void FailingCustomStepPointsAtItsBuildStep()
+    {
+        using var f = new PackageFixture();
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+                <Builder>custom</Builder>
+              </PropertyGroup>
+              <ItemGroup>
+                {Source(f.MakeTinyTarball())}
+                <BuildStep Include="first" Command="true" />
+                <BuildStep Include="second" Command="echo step two broke; exit 3" />
+              </ItemGroup>
+            </Project>
+            """);
+        AssertErrorAt(result, "DST3001", project, 9, "'second'", "step two broke");
+    }
+}

@@ -1,0 +1,103 @@
+using System.Text.RegularExpressions;
+using Distri.Testing;
+
+namespace Sdk.Tests;
+
+/// <summary>
+/// A throw-away distribution in a temp directory: packages under pkgs/, artifacts beside them, and
+/// the files that make <c>&lt;Project Sdk="Distri.Sdk"&gt;</c> resolve to this repository's sdk/.
+/// Builds run `dotnet build` as a child process — exactly what packagers run (SDK resolution
+/// through NuGet, TaskHostFactory, the Restore target); in-process MSBuild would share one
+/// BuildManager and resolver cache across parallel tests and hide those layers.
+/// </summary>
+public sealed partial class PackageFixture : IDisposable
+{
+    private readonly TempDirectory _temp = new("sdk");
+
+    public PackageFixture()
+    {
+        var root = RepoPaths.Root;
+        File.WriteAllText(this["global.json"], """{ "msbuild-sdks": { "Distri.Sdk": "1.0.0" } }""");
+        File.WriteAllText(this["NuGet.config"], $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="distri-sdk" value="{Path.Combine(root, "eng", "sdk-feed")}" />
+              </packageSources>
+            </configuration>
+            """);
+        Directory.CreateDirectory(this["pkgs"]);
+    }
+
+    public string Root => _temp.Path;
+    public string this[string relative] => Path.Combine(_temp.Path, relative);
+    public string Artifacts => this["artifacts"];
+    public string Repository => Path.Combine(Artifacts, "repo", "pkg");
+
+    /// <summary>Writes pkgs/&lt;name&gt;/&lt;name&gt;.distpkg and returns its path.</summary>
+    public string WritePackage(string name, string body)
+    {
+        var dir = Directory.CreateDirectory(this[Path.Combine("pkgs", name)]).FullName;
+        var path = Path.Combine(dir, name + ".distpkg");
+        File.WriteAllText(path, body);
+        return path;
+    }
+
+    /// <summary>
+    /// A tarball holding <c>&lt;dir&gt;/configure</c> (records the prefix) and a Makefile that installs
+    /// <c>bin/tiny</c> under DESTDIR: the shape of an autotools package without autotools.
+    /// </summary>
+    public string MakeTinyTarball(string name = "tiny-1.0", string configureBody = "")
+    {
+        var src = Directory.CreateDirectory(this[Path.Combine("tarballs", name)]).FullName;
+        File.WriteAllText(Path.Combine(src, "configure"), $$"""
+            #!/bin/sh
+            {{configureBody}}
+            prefix=/usr/local
+            for a in "$@"; do case "$a" in --prefix=*) prefix="${a#--prefix=}";; esac; done
+            echo "checking for a tiny package... yes"
+            echo "PREFIX=$prefix" > config.mk
+            """.Replace("\r", ""));
+        File.SetUnixFileMode(Path.Combine(src, "configure"), (UnixFileMode)0b111_101_101);
+        File.WriteAllText(Path.Combine(src, "Makefile"), "include config.mk\nall:\n\tprintf '#!/bin/sh\\necho tiny\\n' > tiny\ninstall: all\n\tmkdir -p $(DESTDIR)$(PREFIX)/bin\n\tinstall -m 755 tiny $(DESTDIR)$(PREFIX)/bin/tiny\n");
+        var tarball = this[Path.Combine("tarballs", name + ".tar.gz")];
+        ExternalTool.Check("tar", "-czf", tarball, "-C", this["tarballs"], "--mtime=@0", "--owner=0", "--group=0", name);
+        return tarball;
+    }
+
+    public static string Sha256(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+
+    /// <summary>`dotnet build` of a package against this fixture's artifacts; output of both streams.</summary>
+    public ExternalTool.Result Build(string project, params string[] extra)
+    {
+        string[] args =
+        [
+            "build", project, "-nologo", "-v:n", "-nodeReuse:false",
+            $"-p:DistriArtifactsDir={Artifacts}/", $"-p:DistriPackagesDir={this["pkgs"]}/",
+            $"-p:DistriRepositoryRoot={RepoPaths.Root}", "-p:DistriSkipTasksBuild=true", "-p:DistriHttpTimeoutSeconds=2",
+            .. extra,
+        ];
+        return ExternalTool.Run("dotnet", args, Root, new Dictionary<string, string>
+        {
+            ["MSBUILDDISABLENODEREUSE"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DistriSkipPrereqs"] = "true",
+        }, TimeSpan.FromMinutes(10));
+    }
+
+    /// <summary>The error lines `file(line): error CODE: …` in a build's output, distinct.</summary>
+    public static IReadOnlyList<string> Errors(ExternalTool.Result result, string code) =>
+        [.. (result.StandardOutput + result.StandardError).Split('\n').Where(l => l.Contains($"error {code}:", StringComparison.Ordinal)).Select(l => l.Trim()).Distinct()];
+
+    /// <summary>The line number a diagnostic gives for <paramref name="file"/>, e.g. `x.distpkg(7): error`.</summary>
+    public static int LineOf(string errorLine, string file)
+    {
+        var match = Regex.Match(errorLine, Regex.Escape(file) + @"\((\d+)(,\d+)?\)");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
+    public static int LineContaining(string file, string text) =>
+        Array.FindIndex(File.ReadAllLines(file), l => l.Contains(text, StringComparison.Ordinal)) + 1;
+
+    public void Dispose() => _temp.Dispose();
+}
