@@ -58,6 +58,8 @@ public static class Bubblewrap
             if (!Distri.Sandbox.Names.IsSafeFileName(self)) throw new ArgumentException($"'{self}' is not a package full name");
             args.AddRange(["--bind", destination, "/ro/" + self]);
         }
+        foreach (var (inside, host) in spec.ReadOnly)
+            args.AddRange(["--ro-bind", host, inside]);
         foreach (var dir in spec.Writable)
             args.AddRange(["--bind", dir, dir]);
         // Everything not bound writable above is read-only, the sandbox's own root included.

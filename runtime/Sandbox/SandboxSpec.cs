@@ -22,6 +22,9 @@ public sealed class SandboxSpec
     /// <summary>Host directories bound writable at their own path (the build directory, the DESTDIR root).</summary>
     public List<string> Writable { get; set; } = [];
 
+    /// <summary>Extra read-only binds: sandbox path → host path (e.g. the host-shadow directory).</summary>
+    public SortedDictionary<string, string> ReadOnly { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Variables set inside the sandbox (PATH, CPATH, LDFLAGS…), overriding inherited ones.</summary>
     public SortedDictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
 

@@ -37,6 +37,9 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     [Required]
     public string DistriCommand { get; set; } = "";
 
+    /// <summary>pkgs/: the Debian sources named there have their host development files shadowed (<see cref="HostShadow"/>).</summary>
+    public string? PackagesDirectory { get; set; }
+
     public string BubblewrapPath { get; set; } = Bubblewrap.DefaultPath;
 
     public int ReadyTimeoutSeconds { get; set; } = 30;
@@ -89,13 +92,24 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
             view = BuildView.MountPoint(environment);
         }
 
+        var readOnly = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        string? shadow = null;
+        if (!string.IsNullOrEmpty(PackagesDirectory))
+        {
+            var shadowDirectory = Path.Combine(environment, "host-shadow");
+            var files = HostShadow.Write(shadowDirectory, HostShadow.InstalledBinaries(HostShadow.DistributionSources(PackagesDirectory)));
+            Log.LogMessage(MessageImportance.Low, "{0} host development files shadowed in {1}", files, shadowDirectory);
+            readOnly[HostShadow.SandboxPath] = shadowDirectory;
+            shadow = HostShadow.SandboxPath;
+        }
         var spec = new SandboxSpec
         {
+            ReadOnly = readOnly,
             View = view,
             Self = self.ToString(),
             Destination = Path.GetFullPath(Destination),
             Writable = [.. Writable.Select(w => Path.GetFullPath(w.ItemSpec)).Distinct(StringComparer.Ordinal)],
-            Environment = BuildEnvironmentVariables.For(self, closure),
+            Environment = BuildEnvironmentVariables.For(self, closure, shadow),
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(SpecFile))!);
         spec.Write(SpecFile);
