@@ -1,0 +1,55 @@
+using System.Text;
+
+namespace Distri.Fuse.Native;
+
+/// <summary>
+/// One kernel request (<c>fuse_req_t</c>). Each must be answered exactly once by one Reply* call;
+/// after that the handle is freed by libfuse and must not be touched.
+/// </summary>
+internal readonly unsafe struct FuseRequest(IntPtr handle)
+{
+    public IntPtr Handle { get; } = handle;
+
+    public void ReplyError(int errno) => LibFuse.ReplyErr(Handle, errno);
+
+    public void ReplyNone() => LibFuse.ReplyNone(Handle);
+
+    public void ReplyEntry(in FuseEntryParam entry)
+    {
+        fixed (FuseEntryParam* p = &entry) LibFuse.ReplyEntry(Handle, p);
+    }
+
+    public void ReplyAttr(in Stat attr, double timeout)
+    {
+        fixed (Stat* p = &attr) LibFuse.ReplyAttr(Handle, p, timeout);
+    }
+
+    public void ReplyReadlink(string target)
+    {
+        var bytes = Encoding.UTF8.GetBytes(target + "\0");
+        fixed (byte* p = bytes) LibFuse.ReplyReadlink(Handle, p);
+    }
+
+    public void ReplyOpen(in FuseFileInfo info)
+    {
+        fixed (FuseFileInfo* p = &info) LibFuse.ReplyOpen(Handle, p);
+    }
+
+    public void ReplyBuffer(ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data) LibFuse.ReplyBuf(Handle, p, (nuint)data.Length);
+    }
+
+    public void ReplyXattrSize(int size) => LibFuse.ReplyXattr(Handle, (nuint)size);
+
+    /// <summary>Appends a directory entry; returns the space it needs (more than the room left means it did not fit).</summary>
+    public int AddDirectoryEntry(Span<byte> buffer, ReadOnlySpan<byte> nullTerminatedName, in Stat attr, long nextOffset)
+    {
+        fixed (byte* b = buffer)
+        fixed (byte* n = nullTerminatedName)
+        fixed (Stat* s = &attr)
+        {
+            return (int)LibFuse.AddDirentry(Handle, b, (nuint)buffer.Length, n, s, nextOffset);
+        }
+    }
+}

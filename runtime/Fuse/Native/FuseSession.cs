@@ -1,0 +1,265 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Distri.Fuse.Native;
+
+/// <summary>
+/// A mounted libfuse3 low-level session serving one <see cref="LowLevelFileSystem"/>: mount,
+/// run the multi-threaded loop, stop (exit + unmount, once, from any thread), kernel cache
+/// invalidation. Callbacks are static [UnmanagedCallersOnly] trampolines that find the file system
+/// through the request's userdata (a GCHandle).
+/// </summary>
+internal sealed unsafe class FuseSession : IDisposable
+{
+    private readonly LowLevelFileSystem _fileSystem;
+    private readonly string _mountPoint;
+    private GCHandle _self;
+    private IntPtr _session;
+    private int _stopped;
+
+    private FuseSession(LowLevelFileSystem fileSystem, string mountPoint)
+    {
+        _fileSystem = fileSystem;
+        _mountPoint = mountPoint;
+    }
+
+    public string MountPoint => _mountPoint;
+
+    /// <summary>Creates the session with the given -o options and mounts it.</summary>
+    /// <exception cref="IOException">libfuse refused the options or the mount (it has printed why).</exception>
+    public static FuseSession Mount(LowLevelFileSystem fileSystem, string mountPoint, string options)
+    {
+        var session = new FuseSession(fileSystem, mountPoint);
+        session._self = GCHandle.Alloc(session);
+        try
+        {
+            session.Create(options);
+            var mountPointBytes = Encoding.UTF8.GetBytes(mountPoint + "\0");
+            fixed (byte* mp = mountPointBytes)
+            {
+                if (LibFuse.SessionMount(session._session, mp) != 0)
+                    throw new IOException($"cannot mount on {mountPoint}");
+            }
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private void Create(string options)
+    {
+        // argv for libfuse's option parser: program name, -o, options. libfuse copies what it keeps.
+        string[] argv = ["distri", "-o", options];
+        var handles = new IntPtr[argv.Length + 1];
+        try
+        {
+            for (var i = 0; i < argv.Length; i++) handles[i] = Marshal.StringToCoTaskMemUTF8(argv[i]);
+            fixed (IntPtr* argvPointer = handles)
+            {
+                var args = new FuseArgs { Argc = argv.Length, Argv = (byte**)argvPointer, Allocated = 0 };
+                var ops = CreateOps();
+                _session = LibFuse.SessionNew(&args, &ops, (nuint)sizeof(FuseLowLevelOps), GCHandle.ToIntPtr(_self));
+            }
+        }
+        finally
+        {
+            foreach (var h in handles) if (h != IntPtr.Zero) Marshal.FreeCoTaskMem(h);
+        }
+        if (_session == IntPtr.Zero) throw new IOException($"libfuse rejected the mount options '{options}'");
+    }
+
+    /// <summary>Serves requests on up to <paramref name="maxThreads"/> libfuse threads until stopped or unmounted.</summary>
+    public int Run(int maxThreads)
+    {
+        var config = LibFuse.LoopConfigCreate();
+        try
+        {
+            LibFuse.LoopConfigSetMaxThreads(config, (uint)maxThreads);
+            LibFuse.LoopConfigSetIdleThreads(config, (uint)Math.Min(maxThreads, 4));
+            return LibFuse.SessionLoopMt(_session, config);
+        }
+        finally
+        {
+            LibFuse.LoopConfigDestroy(config);
+        }
+    }
+
+    /// <summary>
+    /// Ends the loop and unmounts, once. The runtime owns SIGINT/SIGTERM, so libfuse's own signal
+    /// handling never runs: this is what the daemon's PosixSignalRegistration calls. The loop's
+    /// threads sit in read() on /dev/fuse; unmounting aborts the connection, which wakes them.
+    /// </summary>
+    public void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0 || _session == IntPtr.Zero) return;
+        LibFuse.SessionExit(_session);
+        var target = Encoding.UTF8.GetBytes(_mountPoint + "\0");
+        fixed (byte* t = target)
+        {
+            // Busy (a shell sitting in /ro): detach, so the name is free now and the kernel
+            // drops the file system when its last user leaves.
+            if (LibC.Umount2(t, 0) != 0 && LibC.Umount2(t, LibC.MNT_DETACH) != 0)
+            {
+                // Not root (e.g. a user namespace without the privilege): the setuid helper can.
+                try
+                {
+                    using var p = System.Diagnostics.Process.Start("fusermount3", ["-u", "-z", _mountPoint]);
+                    p.WaitForExit();
+                }
+                catch (System.ComponentModel.Win32Exception)
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>Drops the kernel's cached dentry <paramref name="name"/> in directory <paramref name="parent"/>.</summary>
+    public void InvalidateEntry(ulong parent, string name)
+    {
+        if (_session == IntPtr.Zero || Volatile.Read(ref _stopped) != 0) return;
+        var bytes = Encoding.UTF8.GetBytes(name + "\0");
+        fixed (byte* n = bytes) LibFuse.NotifyInvalEntry(_session, parent, n, (nuint)(bytes.Length - 1));
+    }
+
+    /// <summary>Drops the kernel's cached attributes and data of <paramref name="ino"/>.</summary>
+    public void InvalidateInode(ulong ino)
+    {
+        if (_session == IntPtr.Zero || Volatile.Read(ref _stopped) != 0) return;
+        LibFuse.NotifyInvalInode(_session, ino, 0, 0);
+    }
+
+    public void Dispose()
+    {
+        if (_session != IntPtr.Zero)
+        {
+            LibFuse.SessionUnmount(_session);
+            LibFuse.SessionDestroy(_session);
+            _session = IntPtr.Zero;
+        }
+        if (_self.IsAllocated) _self.Free();
+    }
+
+    private static FuseLowLevelOps CreateOps() => new()
+    {
+        Lookup = &OnLookup,
+        Forget = &OnForget,
+        Getattr = &OnGetattr,
+        Readlink = &OnReadlink,
+        Open = &OnOpen,
+        Read = &OnRead,
+        Release = &OnRelease,
+        Opendir = &OnOpendir,
+        Readdir = &OnReaddir,
+        Releasedir = &OnReleasedir,
+        Getxattr = &OnGetxattr,
+        Listxattr = &OnListxattr,
+        ForgetMulti = &OnForgetMulti,
+    };
+
+    private static LowLevelFileSystem FileSystemOf(IntPtr request) =>
+        ((FuseSession)GCHandle.FromIntPtr(LibFuse.RequestUserdata(request)).Target!)._fileSystem;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Fail(IntPtr request, string operation, ulong ino, Exception exception)
+    {
+        try
+        {
+            FileSystemOf(request).OnUnhandledException(operation, ino, exception);
+        }
+        catch
+        {
+            // Logging must never keep the request from its one reply.
+        }
+        LibFuse.ReplyErr(request, Errno.EIO);
+    }
+
+    private static string Name(byte* name) => Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name));
+
+    [UnmanagedCallersOnly]
+    private static void OnLookup(IntPtr req, ulong parent, byte* name)
+    {
+        try { FileSystemOf(req).Lookup(new FuseRequest(req), parent, Name(name)); }
+        catch (Exception e) { Fail(req, "lookup", parent, e); }
+    }
+
+    // Inode numbers are derived from the images, never allocated per lookup, so there is nothing to forget.
+    [UnmanagedCallersOnly]
+    private static void OnForget(IntPtr req, ulong ino, ulong lookups) => LibFuse.ReplyNone(req);
+
+    [UnmanagedCallersOnly]
+    private static void OnForgetMulti(IntPtr req, nuint count, IntPtr forgets) => LibFuse.ReplyNone(req);
+
+    [UnmanagedCallersOnly]
+    private static void OnGetattr(IntPtr req, ulong ino, FuseFileInfo* fi)
+    {
+        try { FileSystemOf(req).GetAttr(new FuseRequest(req), ino); }
+        catch (Exception e) { Fail(req, "getattr", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnReadlink(IntPtr req, ulong ino)
+    {
+        try { FileSystemOf(req).ReadLink(new FuseRequest(req), ino); }
+        catch (Exception e) { Fail(req, "readlink", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnOpen(IntPtr req, ulong ino, FuseFileInfo* fi)
+    {
+        try { FileSystemOf(req).Open(new FuseRequest(req), ino, ref *fi); }
+        catch (Exception e) { Fail(req, "open", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnRead(IntPtr req, ulong ino, nuint size, long offset, FuseFileInfo* fi)
+    {
+        try { FileSystemOf(req).Read(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue), offset, ref *fi); }
+        catch (Exception e) { Fail(req, "read", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnRelease(IntPtr req, ulong ino, FuseFileInfo* fi)
+    {
+        try { FileSystemOf(req).Release(new FuseRequest(req), ino, ref *fi); }
+        catch (Exception e) { Fail(req, "release", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnOpendir(IntPtr req, ulong ino, FuseFileInfo* fi)
+    {
+        try { FileSystemOf(req).OpenDir(new FuseRequest(req), ino, ref *fi); }
+        catch (Exception e) { Fail(req, "opendir", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnReaddir(IntPtr req, ulong ino, nuint size, long offset, FuseFileInfo* fi)
+    {
+        try { FileSystemOf(req).ReadDir(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue), offset, ref *fi); }
+        catch (Exception e) { Fail(req, "readdir", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnReleasedir(IntPtr req, ulong ino, FuseFileInfo* fi)
+    {
+        try { FileSystemOf(req).ReleaseDir(new FuseRequest(req), ino, ref *fi); }
+        catch (Exception e) { Fail(req, "releasedir", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnGetxattr(IntPtr req, ulong ino, byte* name, nuint size)
+    {
+        try { FileSystemOf(req).GetXattr(new FuseRequest(req), ino, Name(name), (int)Math.Min(size, int.MaxValue)); }
+        catch (Exception e) { Fail(req, "getxattr", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnListxattr(IntPtr req, ulong ino, nuint size)
+    {
+        try { FileSystemOf(req).ListXattr(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue)); }
+        catch (Exception e) { Fail(req, "listxattr", ino, e); }
+    }
+}

@@ -1,0 +1,632 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Distri.Fuse.Exchange;
+using Distri.Fuse.Native;
+using Distri.Fuse.Store;
+using Distri.SquashFs;
+
+namespace Distri.Fuse;
+
+/// <summary>
+/// The /ro tree over a store: the root lists packages, the global exchange directories and any
+/// extra directories; <c>/ro/&lt;full&gt;</c> is the image. Node ids: slot 0 (high 32 bits) holds
+/// synthetic nodes (root = 1), slot n ≥ 1 is a package with its squashfs inode numbers below.
+/// Image content is immutable, so it gets day-long kernel caching; whatever a rescan can change
+/// (root entries, exchange and joined directories) gets a short timeout and is invalidated on rescan.
+/// </summary>
+internal sealed class RoFileSystem : LowLevelFileSystem
+{
+    public const ulong RootId = 1;
+    private const double ImageTimeout = 86400;
+    private const double ChangingTimeout = 1;
+    private const uint DirectoryMode = 0x4000 | 0b101_101_101; // dr-xr-xr-x
+    private const uint SymlinkMode = 0xA000 | 0b111_111_111;
+
+    private readonly StoreScanner _scanner;
+    private readonly SortedSet<string> _extraDirectories;
+    private readonly Action<string> _log;
+    private readonly long _startTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    private readonly ConcurrentDictionary<string, ulong> _syntheticIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ulong, Synthetic> _synthetic = new();
+    private readonly ConcurrentDictionary<ulong, DirectoryListing> _openDirectories = new();
+    private readonly Lock _rescanLock = new();
+    private long _nextSyntheticId = (long)RootId + 1;
+    private long _nextHandle;
+    private StoreSnapshot _snapshot;
+
+    [ThreadStatic] private static byte[]? t_readBuffer;
+
+    public RoFileSystem(StoreScanner scanner, IEnumerable<string> extraDirectories, Action<string> log)
+    {
+        _scanner = scanner;
+        _extraDirectories = new SortedSet<string>(extraDirectories, StringComparer.Ordinal);
+        _log = log;
+        _synthetic[RootId] = new Synthetic(SyntheticKind.Root, "");
+        _snapshot = scanner.Scan();
+    }
+
+    /// <summary>Set once mounted, for kernel cache invalidation on rescans.</summary>
+    public FuseSession? Session { get; set; }
+
+    public StoreSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>
+    /// Re-reads the store and makes the new state live: once this returns, lookups see it (the
+    /// kernel's cached dentries from the previous state have been invalidated).
+    /// </summary>
+    public long Rescan()
+    {
+        lock (_rescanLock)
+        {
+            var old = Snapshot;
+            var next = _scanner.Scan();
+            Volatile.Write(ref _snapshot, next);
+            var session = Session;
+            if (session is null) return next.Generation;
+            foreach (var name in old.Packages.Keys.Where(n => !next.Packages.ContainsKey(n)))
+                session.InvalidateEntry(RootId, name);
+            foreach (var (parent, name) in old.HandedOut.Keys)
+                session.InvalidateEntry(parent, name);
+            // Joined directories may have cached negative entries from before a plugin arrived.
+            foreach (var (hostDirectory, joined) in next.AllJoins)
+            {
+                foreach (var join in joined)
+                {
+                    if (join.Plugin.Image is not { } image) continue;
+                    try
+                    {
+                        foreach (var entry in image.ReadDirectory(join.Directory))
+                            session.InvalidateEntry(hostDirectory, entry.Name);
+                    }
+                    catch (SquashFsException e)
+                    {
+                        join.Plugin.MarkBroken(e);
+                    }
+                }
+            }
+            return next.Generation;
+        }
+    }
+
+    public override void Lookup(FuseRequest request, ulong parent, string name)
+    {
+        var snapshot = Snapshot;
+        if (IsSynthetic(parent))
+        {
+            LookupSynthetic(request, snapshot, parent, name);
+            return;
+        }
+        if (!TryResolve(parent, out var package, out var image, out var directory, out var errno))
+        {
+            request.ReplyError(errno);
+            return;
+        }
+        if (directory.Type != SquashFsEntryType.Directory)
+        {
+            request.ReplyError(Errno.ENOTDIR);
+            return;
+        }
+        var joined = snapshot.JoinedInto(parent);
+        var child = Guard(package, () => image.Lookup(directory, name));
+        if (child is not null)
+        {
+            ReplyImageEntry(request, package, image, child, joined.Length > 0 ? ChangingTimeout : ImageTimeout);
+            if (joined.Length > 0) snapshot.HandedOut.TryAdd((parent, name), 0);
+            return;
+        }
+        foreach (var join in joined)
+        {
+            if (join.Plugin.Image is not { } pluginImage) continue;
+            var pluginChild = Guard(join.Plugin, () => pluginImage.Lookup(join.Directory, name));
+            if (pluginChild is null) continue;
+            snapshot.HandedOut.TryAdd((parent, name), 0);
+            ReplyImageEntry(request, join.Plugin, pluginImage, pluginChild, ChangingTimeout);
+            return;
+        }
+        if (joined.Length > 0)
+        {
+            request.ReplyError(Errno.ENOENT);
+            return;
+        }
+        // Immutable content: let the kernel remember that the name is absent (ino 0 = negative entry).
+        var negative = new FuseEntryParam { Ino = 0, EntryTimeout = ImageTimeout };
+        request.ReplyEntry(negative);
+    }
+
+    private void LookupSynthetic(FuseRequest request, StoreSnapshot snapshot, ulong parent, string name)
+    {
+        if (!_synthetic.TryGetValue(parent, out var node))
+        {
+            request.ReplyError(Errno.ENOENT);
+            return;
+        }
+        switch (node.Kind)
+        {
+            case SyntheticKind.Root:
+                if (StoreSnapshot.ExchangeRoots.Contains(name, StringComparer.Ordinal))
+                {
+                    ReplySyntheticEntry(request, SyntheticId(SyntheticKind.ExchangeDirectory, name));
+                }
+                else if (_extraDirectories.Contains(name))
+                {
+                    ReplySyntheticEntry(request, SyntheticId(SyntheticKind.ExtraDirectory, name));
+                }
+                else if (snapshot.Packages.TryGetValue(name, out var package))
+                {
+                    if (package.Image is not { } image)
+                    {
+                        request.ReplyError(Errno.EIO);
+                        return;
+                    }
+                    snapshot.HandedOut.TryAdd((parent, name), 0);
+                    ReplyImageEntry(request, package, image, image.Root, ChangingTimeout);
+                }
+                else
+                {
+                    request.ReplyError(Errno.ENOENT);
+                }
+                return;
+            case SyntheticKind.ExchangeDirectory:
+                var listing = snapshot.Exchange(node.Path);
+                if (listing is null || !listing.TryGetValue(name, out var entry))
+                {
+                    request.ReplyError(Errno.ENOENT);
+                    return;
+                }
+                snapshot.HandedOut.TryAdd((parent, name), 0);
+                var path = node.Path + "/" + name;
+                ReplySyntheticEntry(request, SyntheticId(entry.IsDirectory ? SyntheticKind.ExchangeDirectory : SyntheticKind.ExchangeLink, path));
+                return;
+            default:
+                request.ReplyError(node.Kind == SyntheticKind.ExchangeLink ? Errno.ENOTDIR : Errno.ENOENT);
+                return;
+        }
+    }
+
+    public override void GetAttr(FuseRequest request, ulong ino)
+    {
+        if (IsSynthetic(ino))
+        {
+            if (!TrySyntheticStat(ino, out var stat, out var errno))
+                request.ReplyError(errno);
+            else
+                request.ReplyAttr(stat, ChangingTimeout);
+            return;
+        }
+        if (!TryResolve(ino, out _, out _, out var inode, out var error))
+        {
+            request.ReplyError(error);
+            return;
+        }
+        request.ReplyAttr(ImageStat(ino, inode), ImageTimeout);
+    }
+
+    public override void ReadLink(FuseRequest request, ulong ino)
+    {
+        if (IsSynthetic(ino))
+        {
+            var target = _synthetic.TryGetValue(ino, out var node) && node.Kind == SyntheticKind.ExchangeLink ? LinkTarget(node.Path) : null;
+            if (target is null) request.ReplyError(node is null || node.Kind == SyntheticKind.ExchangeLink ? Errno.ENOENT : Errno.EINVAL);
+            else request.ReplyReadlink(target);
+            return;
+        }
+        if (!TryResolve(ino, out var package, out var image, out var inode, out var errno))
+        {
+            request.ReplyError(errno);
+            return;
+        }
+        if (inode.Type != SquashFsEntryType.Symlink)
+        {
+            request.ReplyError(Errno.EINVAL);
+            return;
+        }
+        var link = Guard(package, () => image.ReadLink(inode));
+        if (link is null) request.ReplyError(Errno.EIO);
+        else request.ReplyReadlink(link);
+    }
+
+    public override void Open(FuseRequest request, ulong ino, ref FuseFileInfo info)
+    {
+        const int accessModeMask = 3; // O_ACCMODE; O_RDONLY is 0
+        if ((info.Flags & accessModeMask) != 0)
+        {
+            request.ReplyError(Errno.EROFS);
+            return;
+        }
+        if (IsSynthetic(ino))
+        {
+            request.ReplyError(Errno.EISDIR);
+            return;
+        }
+        if (!TryResolve(ino, out _, out _, out var inode, out var errno))
+        {
+            request.ReplyError(errno);
+            return;
+        }
+        if (inode.Type == SquashFsEntryType.Directory)
+        {
+            request.ReplyError(Errno.EISDIR);
+            return;
+        }
+        // The image never changes under an inode: the page cache may outlive this open.
+        info.KeepCache = true;
+        request.ReplyOpen(info);
+    }
+
+    public override void Read(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info)
+    {
+        if (!TryResolve(ino, out var package, out var image, out var inode, out var errno))
+        {
+            request.ReplyError(errno);
+            return;
+        }
+        if (inode.Type != SquashFsEntryType.File)
+        {
+            request.ReplyError(Errno.EISDIR);
+            return;
+        }
+        var buffer = t_readBuffer is { } b && b.Length >= size ? b : t_readBuffer = new byte[Math.Max(size, 128 * 1024)];
+        var total = 0;
+        try
+        {
+            while (total < size)
+            {
+                var n = image.Read(inode, offset + total, buffer.AsSpan(total, size - total));
+                if (n <= 0) break;
+                total += n;
+            }
+        }
+        catch (SquashFsException e)
+        {
+            package.MarkBroken(e);
+            request.ReplyError(Errno.EIO);
+            return;
+        }
+        request.ReplyBuffer(buffer.AsSpan(0, total));
+    }
+
+    public override void OpenDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
+    {
+        DirectoryListing? listing;
+        int errno;
+        if (IsSynthetic(ino))
+            listing = ListSynthetic(ino, out errno);
+        else
+            listing = ListImageDirectory(ino, out errno);
+        if (listing is null)
+        {
+            request.ReplyError(errno);
+            return;
+        }
+        var handle = (ulong)Interlocked.Increment(ref _nextHandle);
+        _openDirectories[handle] = listing;
+        info.Fh = handle;
+        request.ReplyOpen(info);
+    }
+
+    public override void ReadDir(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info)
+    {
+        if (!_openDirectories.TryGetValue(info.Fh, out var listing))
+        {
+            request.ReplyError(Errno.EBADF);
+            return;
+        }
+        var buffer = new byte[size];
+        var used = 0;
+        for (var i = (int)Math.Max(0, offset); i < listing.Entries.Count; i++)
+        {
+            var (name, entryIno, mode) = listing.Entries[i];
+            var stat = new Stat { Ino = entryIno, Mode = mode };
+            var needed = request.AddDirectoryEntry(buffer.AsSpan(used), name, stat, i + 1);
+            if (needed > size - used) break;
+            used += needed;
+        }
+        request.ReplyBuffer(buffer.AsSpan(0, used));
+    }
+
+    public override void ReleaseDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
+    {
+        _openDirectories.TryRemove(info.Fh, out _);
+        request.ReplyError(0);
+    }
+
+    public override void GetXattr(FuseRequest request, ulong ino, string name, int size)
+    {
+        var xattrs = Xattrs(ino, out var errno);
+        if (xattrs is null)
+        {
+            request.ReplyError(errno);
+            return;
+        }
+        foreach (var (key, value) in xattrs)
+        {
+            if (key != name) continue;
+            ReplySized(request, value, size);
+            return;
+        }
+        request.ReplyError(Errno.ENODATA);
+    }
+
+    public override void ListXattr(FuseRequest request, ulong ino, int size)
+    {
+        var xattrs = Xattrs(ino, out var errno);
+        if (xattrs is null)
+        {
+            request.ReplyError(errno);
+            return;
+        }
+        var names = new List<byte>();
+        foreach (var (key, _) in xattrs)
+        {
+            names.AddRange(Encoding.UTF8.GetBytes(key));
+            names.Add(0);
+        }
+        ReplySized(request, [.. names], size);
+    }
+
+    public override void OnUnhandledException(string operation, ulong ino, Exception exception)
+    {
+        switch (exception)
+        {
+            case BrokenImageException:
+                return; // logged once when the package was marked broken
+            case SquashFsException corrupt when !IsSynthetic(ino) && _scanner.BySlot((uint)(ino >> 32)) is { } package:
+                package.MarkBroken(corrupt);
+                return;
+            default:
+                _log($"{operation} of inode {ino:x} failed: {exception}");
+                return;
+        }
+    }
+
+    // size 0 asks for the length; a too small buffer is ERANGE (getxattr(2) and listxattr(2)).
+    private static void ReplySized(FuseRequest request, byte[] value, int size)
+    {
+        if (size == 0) request.ReplyXattrSize(value.Length);
+        else if (size < value.Length) request.ReplyError(Errno.ERANGE);
+        else request.ReplyBuffer(value);
+    }
+
+    private IReadOnlyList<KeyValuePair<string, byte[]>>? Xattrs(ulong ino, out int errno)
+    {
+        errno = 0;
+        if (IsSynthetic(ino))
+        {
+            if (_synthetic.ContainsKey(ino)) return [];
+            errno = Errno.ENOENT;
+            return null;
+        }
+        if (!TryResolve(ino, out var package, out var image, out var inode, out errno)) return null;
+        var xattrs = Guard(package, () => image.GetXattrs(inode));
+        if (xattrs is null) errno = Errno.EIO;
+        return xattrs;
+    }
+
+    private static bool IsSynthetic(ulong ino) => ino >> 32 == 0;
+
+    /// <summary>Finds the package, open image and inode behind a package node id.</summary>
+    private bool TryResolve(ulong ino, out StorePackage package, out SquashFsImage image, out SquashFsInode inode, out int errno)
+    {
+        package = _scanner.BySlot((uint)(ino >> 32))!;
+        image = null!;
+        inode = null!;
+        errno = Errno.ENOENT;
+        if (package is null) return false;
+        errno = Errno.EIO;
+        if (package.Image is not { } opened) return false;
+        image = opened;
+        var found = package.Inode((uint)ino);
+        errno = Errno.ENOENT;
+        if (found is null) return false;
+        inode = found;
+        return true;
+    }
+
+    /// <summary>Runs a reader call; a corrupt image marks the package broken (logged once) and yields null.</summary>
+    private static T? Guard<T>(StorePackage package, Func<T?> read) where T : class
+    {
+        try
+        {
+            return read();
+        }
+        catch (SquashFsException e)
+        {
+            package.MarkBroken(e);
+            throw new BrokenImageException(e);
+        }
+    }
+
+    private void ReplyImageEntry(FuseRequest request, StorePackage package, SquashFsImage image, SquashFsInode inode, double entryTimeout)
+    {
+        var id = package.Remember(inode, image);
+        var entry = new FuseEntryParam
+        {
+            Ino = id,
+            Attr = ImageStat(id, inode),
+            AttrTimeout = ImageTimeout,
+            EntryTimeout = entryTimeout,
+        };
+        request.ReplyEntry(entry);
+    }
+
+    private void ReplySyntheticEntry(FuseRequest request, ulong id)
+    {
+        if (!TrySyntheticStat(id, out var stat, out var errno))
+        {
+            request.ReplyError(errno);
+            return;
+        }
+        var entry = new FuseEntryParam { Ino = id, Attr = stat, AttrTimeout = ChangingTimeout, EntryTimeout = ChangingTimeout };
+        request.ReplyEntry(entry);
+    }
+
+    private static Stat ImageStat(ulong id, SquashFsInode inode)
+    {
+        var time = new Timespec { Seconds = inode.ModificationTime };
+        return new Stat
+        {
+            Ino = id,
+            Mode = inode.Mode,
+            Nlink = inode.LinkCount,
+            Uid = inode.Uid,
+            Gid = inode.Gid,
+            Rdev = inode.DeviceNumber,
+            Size = inode.Size,
+            BlockSize = 4096,
+            Blocks = (inode.Size + 511) / 512,
+            Atime = time,
+            Mtime = time,
+            Ctime = time,
+        };
+    }
+
+    private bool TrySyntheticStat(ulong id, out Stat stat, out int errno)
+    {
+        stat = default;
+        errno = Errno.ENOENT;
+        if (!_synthetic.TryGetValue(id, out var node)) return false;
+        var time = new Timespec { Seconds = _startTime };
+        stat = new Stat { Ino = id, Nlink = 2, Mode = DirectoryMode, BlockSize = 4096, Atime = time, Mtime = time, Ctime = time };
+        if (node.Kind == SyntheticKind.ExchangeLink)
+        {
+            var target = LinkTarget(node.Path);
+            if (target is null) return false;
+            stat.Mode = SymlinkMode;
+            stat.Nlink = 1;
+            stat.Size = Encoding.UTF8.GetByteCount(target);
+        }
+        return true;
+    }
+
+    /// <summary>The current target of the exchange link at <paramref name="path"/>, or null if it is gone.</summary>
+    private string? LinkTarget(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        var directory = path[..slash];
+        var name = path[(slash + 1)..];
+        var listing = Snapshot.Exchange(directory);
+        if (listing is null || !listing.TryGetValue(name, out var entry) || entry.IsDirectory) return null;
+        return ExchangeMerge.LinkTarget(directory, name, entry.Winner);
+    }
+
+    // Ids are keyed by kind and path, never reused: a path that turns from a link into a
+    // directory across rescans gets a new inode rather than one that changes type.
+    private ulong SyntheticId(SyntheticKind kind, string path)
+    {
+        var key = (char)('0' + (int)kind) + path;
+        if (_syntheticIds.TryGetValue(key, out var id)) return id;
+        lock (_syntheticIds)
+        {
+            if (_syntheticIds.TryGetValue(key, out id)) return id;
+            id = (ulong)Interlocked.Increment(ref _nextSyntheticId);
+            if (id > uint.MaxValue) throw new InvalidOperationException("out of synthetic inode numbers");
+            _synthetic[id] = new Synthetic(kind, path);
+            _syntheticIds[key] = id;
+            return id;
+        }
+    }
+
+    private DirectoryListing? ListSynthetic(ulong ino, out int errno)
+    {
+        errno = Errno.ENOENT;
+        if (!_synthetic.TryGetValue(ino, out var node)) return null;
+        var listing = new DirectoryListing(ino);
+        switch (node.Kind)
+        {
+            case SyntheticKind.Root:
+                var snapshot = Snapshot;
+                var names = new SortedDictionary<string, ulong>(StringComparer.Ordinal);
+                foreach (var name in StoreSnapshot.ExchangeRoots) names[name] = SyntheticId(SyntheticKind.ExchangeDirectory, name);
+                foreach (var name in _extraDirectories) names[name] = SyntheticId(SyntheticKind.ExtraDirectory, name);
+                foreach (var package in snapshot.Packages.Values) names.TryAdd(package.Name, package.RootNodeId);
+                foreach (var (name, id) in names) listing.Add(name, id, DirectoryMode);
+                return listing;
+            case SyntheticKind.ExchangeDirectory:
+                var exchange = Snapshot.Exchange(node.Path);
+                if (exchange is null) return null;
+                foreach (var (name, entry) in exchange)
+                {
+                    var path = node.Path + "/" + name;
+                    if (entry.IsDirectory) listing.Add(name, SyntheticId(SyntheticKind.ExchangeDirectory, path), DirectoryMode);
+                    else listing.Add(name, SyntheticId(SyntheticKind.ExchangeLink, path), SymlinkMode);
+                }
+                return listing;
+            case SyntheticKind.ExtraDirectory:
+                return listing;
+            default:
+                errno = Errno.ENOTDIR;
+                return null;
+        }
+    }
+
+    private DirectoryListing? ListImageDirectory(ulong ino, out int errno)
+    {
+        if (!TryResolve(ino, out var package, out var image, out var directory, out errno)) return null;
+        if (directory.Type != SquashFsEntryType.Directory)
+        {
+            errno = Errno.ENOTDIR;
+            return null;
+        }
+        var listing = new DirectoryListing(ino);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var entry in image.ReadDirectory(directory))
+            {
+                if (!StoreSnapshot.IsPlainName(entry.Name)) continue;
+                seen.Add(entry.Name);
+                listing.Add(entry.Name, package.NodeId(entry.InodeNumber), TypeBits(entry.Type));
+            }
+            foreach (var join in Snapshot.JoinedInto(ino))
+            {
+                if (join.Plugin.Image is not { } pluginImage) continue;
+                foreach (var entry in pluginImage.ReadDirectory(join.Directory))
+                {
+                    if (StoreSnapshot.IsPlainName(entry.Name) && seen.Add(entry.Name))
+                        listing.Add(entry.Name, join.Plugin.NodeId(entry.InodeNumber), TypeBits(entry.Type));
+                }
+            }
+        }
+        catch (SquashFsException e)
+        {
+            package.MarkBroken(e);
+            errno = Errno.EIO;
+            return null;
+        }
+        return listing;
+    }
+
+    private static uint TypeBits(SquashFsEntryType type) =>
+        new SquashFsInode
+        {
+            Type = type, Permissions = 0, InodeNumber = 0, InodeReference = 0, Uid = 0, Gid = 0,
+            ModificationTime = 0, LinkCount = 0, Size = 0,
+        }.Mode;
+
+    private enum SyntheticKind
+    {
+        Root,
+        ExchangeDirectory,
+        ExchangeLink,
+        ExtraDirectory,
+    }
+
+    private sealed record Synthetic(SyntheticKind Kind, string Path);
+
+    /// <summary>A reader error already logged (once) against its package; the request answers EIO.</summary>
+    private sealed class BrokenImageException(Exception inner) : Exception(inner.Message, inner);
+
+    /// <summary>A directory's entries, fixed at opendir so that readdir offsets stay valid.</summary>
+    private sealed class DirectoryListing
+    {
+        public DirectoryListing(ulong self)
+        {
+            Add(".", self, DirectoryMode);
+            Add("..", RootId, DirectoryMode);
+        }
+
+        public List<(byte[] Name, ulong Ino, uint Mode)> Entries { get; } = [];
+
+        public void Add(string name, ulong ino, uint mode) => Entries.Add((Encoding.UTF8.GetBytes(name + "\0"), ino, mode));
+    }
+}

@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using Distri.Fuse.Exchange;
+using Distri.Packages;
+using Distri.SquashFs;
+
+namespace Distri.Fuse.Store;
+
+/// <summary>A plugin's directory shown inside its host's directory.</summary>
+internal readonly record struct JoinedDirectory(StorePackage Plugin, SquashFsInode Directory);
+
+/// <summary>
+/// What /ro shows at one moment: the visible packages and, computed lazily and cached until the
+/// next rescan replaces the snapshot, the merged exchange directories and the per-package joins.
+/// Immutable once built apart from those caches, so request threads share it without locks.
+/// </summary>
+internal sealed class StoreSnapshot
+{
+    /// <summary>The global exchange directories, each the union of the packages' <c>out/&lt;name&gt;</c>.</summary>
+    public static readonly string[] ExchangeRoots = ["bin", "include", "lib", "sbin", "share"];
+
+    private readonly Action<string> _log;
+    private readonly ConcurrentDictionary<string, MergedDirectory?> _exchange = new(StringComparer.Ordinal);
+    private readonly Lazy<Dictionary<ulong, JoinedDirectory[]>> _joins;
+
+    public StoreSnapshot(long generation, IEnumerable<StorePackage> packages, Action<string> log)
+    {
+        Generation = generation;
+        _log = log;
+        Packages = packages.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        ByPriority = [.. Packages.Values.OrderBy(p => p.FullName, PackagePriority.Instance)];
+        _joins = new Lazy<Dictionary<ulong, JoinedDirectory[]>>(ResolveJoins, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public long Generation { get; }
+
+    /// <summary>
+    /// Dentries the kernel got from this snapshot with short timeouts ((parent, name) of /ro's
+    /// root, exchange and joined directories): the next rescan invalidates them so a change is
+    /// visible as soon as the rescan returns.
+    /// </summary>
+    public ConcurrentDictionary<(ulong Parent, string Name), byte> HandedOut { get; } = new();
+
+    public IReadOnlyDictionary<string, StorePackage> Packages { get; }
+
+    /// <summary>Visible packages, the winner of any conflict first.</summary>
+    public IReadOnlyList<StorePackage> ByPriority { get; }
+
+    /// <summary>
+    /// The merged exchange directory at <paramref name="path"/> ("bin", "share/man/man1"), or null
+    /// when that path is not a directory in the merged view.
+    /// </summary>
+    public SortedDictionary<string, ExchangeEntry>? Exchange(string path) => Merged(path)?.Entries;
+
+    private MergedDirectory? Merged(string path) => _exchange.GetOrAdd(path, ComputeExchange);
+
+    private MergedDirectory? ComputeExchange(string path)
+    {
+        // Only packages that have the parent as a directory can have the child: deep directories
+        // (share/man/man1) look into a few images, not all of them.
+        IReadOnlyList<StorePackage> candidates;
+        var slash = path.LastIndexOf('/');
+        if (slash < 0)
+        {
+            if (!ExchangeRoots.Contains(path, StringComparer.Ordinal)) return null;
+            candidates = ByPriority;
+        }
+        else
+        {
+            var parent = Merged(path[..slash]);
+            if (parent is null || !parent.Entries.TryGetValue(path[(slash + 1)..], out var self) || !self.IsDirectory) return null;
+            candidates = parent.Contributors;
+        }
+        var contributions = new List<(PackageFullName, IEnumerable<ContributedEntry>)>();
+        var contributors = new List<StorePackage>();
+        foreach (var package in candidates)
+        {
+            var listing = ListDirectory(package, "out/" + path);
+            if (listing is null) continue;
+            contributions.Add((package.FullName, listing));
+            contributors.Add(package);
+        }
+        return new MergedDirectory(ExchangeMerge.Merge(contributions), contributors);
+    }
+
+    /// <summary>A merged exchange directory and the packages (best first) that have it as a directory.</summary>
+    private sealed record MergedDirectory(SortedDictionary<string, ExchangeEntry> Entries, IReadOnlyList<StorePackage> Contributors);
+
+    /// <summary>A package's directory at <paramref name="path"/>, or null if absent, not a directory, or unreadable.</summary>
+    private static List<ContributedEntry>? ListDirectory(StorePackage package, string path)
+    {
+        var image = package.Image;
+        if (image is null) return null;
+        try
+        {
+            var directory = image.Lookup(path);
+            if (directory is null || directory.Type != SquashFsEntryType.Directory) return null;
+            return [.. image.ReadDirectory(directory)
+                .Where(e => IsPlainName(e.Name))
+                .Select(e => new ContributedEntry(e.Name, e.Type == SquashFsEntryType.Directory))];
+        }
+        catch (SquashFsException e)
+        {
+            package.MarkBroken(e);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A name a directory entry may have. A crafted image could hold ".", ".." or names with '/' or
+    /// NUL; the kernel never asks for those, and in an exchange link they would climb elsewhere.
+    /// </summary>
+    public static bool IsPlainName(string name) => name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(['/', '\0']) < 0;
+
+    /// <summary>Plugin directories joined into the host directory node <paramref name="hostDirectory"/>, best first; empty if none.</summary>
+    public JoinedDirectory[] JoinedInto(ulong hostDirectory) =>
+        _joins.Value.TryGetValue(hostDirectory, out var joined) ? joined : [];
+
+    public bool HasJoins => _joins.Value.Count > 0;
+
+    public IEnumerable<KeyValuePair<ulong, JoinedDirectory[]>> AllJoins => _joins.Value;
+
+    // A plugin joins the winning (highest priority) visible revision of its host, as PackageMeta says.
+    private Dictionary<ulong, JoinedDirectory[]> ResolveJoins()
+    {
+        var result = new Dictionary<ulong, List<JoinedDirectory>>();
+        foreach (var plugin in ByPriority)
+        {
+            foreach (var join in plugin.Joins)
+            {
+                var host = ByPriority.FirstOrDefault(p => p.FullName.Name == join.Host && p != plugin);
+                if (host?.Image is not { } hostImage || plugin.Image is not { } pluginImage) continue;
+                try
+                {
+                    var hostDirectory = hostImage.Lookup("out/" + join.Directory);
+                    var pluginDirectory = pluginImage.Lookup("out/" + join.Directory);
+                    if (hostDirectory?.Type != SquashFsEntryType.Directory || pluginDirectory?.Type != SquashFsEntryType.Directory) continue;
+                    var id = host.Remember(hostDirectory, hostImage);
+                    plugin.Remember(pluginDirectory, pluginImage);
+                    if (!result.TryGetValue(id, out var list)) result[id] = list = [];
+                    list.Add(new JoinedDirectory(plugin, pluginDirectory));
+                }
+                catch (SquashFsException e)
+                {
+                    _log($"exchange directory {join.Directory} of {plugin.Name} into {host.Name}: {e.Message}");
+                }
+            }
+        }
+        return result.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+    }
+}

@@ -1,0 +1,170 @@
+using System.Buffers.Binary;
+using Distri.SquashFs.Format;
+using Microsoft.Win32.SafeHandles;
+
+namespace Distri.SquashFs;
+
+/// <summary>A decoded metadata block: its payload and where the next block of the table starts.</summary>
+internal sealed class MetadataBlock(long position, byte[] data, int length, long next)
+{
+    public long Position { get; } = position;
+    public byte[] Data { get; } = data;
+    public int Length { get; } = length;
+    public long Next { get; } = next;
+}
+
+/// <summary>A position in a metadata table: the absolute position of a block and an offset in its payload.</summary>
+internal struct MetadataCursor(long block, int offset)
+{
+    public long Block = block;
+    public int Offset = offset;
+}
+
+/// <summary>
+/// Reads and caches metadata blocks. The cache is direct-mapped: a fixed array of immutable
+/// blocks, replaced with a single reference write, so concurrent readers need no lock and the
+/// memory stays bounded (at most <see cref="CacheSlots"/> × 8 KiB).
+/// </summary>
+internal sealed class MetadataReader(SafeFileHandle handle, SquashFsCompression compression, long bytesUsed)
+{
+    private const int CacheSlots = 2048;
+    private readonly MetadataBlock?[] _cache = new MetadataBlock?[CacheSlots];
+
+    public SafeFileHandle Handle { get; } = handle;
+    public SquashFsCompression Compression { get; } = compression;
+    public long BytesUsed { get; } = bytesUsed;
+
+    /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes at <paramref name="position"/>, all inside the image.</summary>
+    public void ReadExactly(Span<byte> buffer, long position, string what)
+    {
+        if (position < 0 || position > BytesUsed - buffer.Length)
+            throw new SquashFsException($"{what} at {position} (+{buffer.Length}) lies outside the image ({BytesUsed} bytes)");
+        while (!buffer.IsEmpty)
+        {
+            int n;
+            try
+            {
+                n = RandomAccess.Read(Handle, buffer, position);
+            }
+            catch (IOException e)
+            {
+                throw new SquashFsException($"cannot read {what} at {position}: {e.Message}", e);
+            }
+            if (n == 0) throw new SquashFsException($"image is truncated: {what} at {position} is past the end of the file");
+            buffer = buffer[n..];
+            position += n;
+        }
+    }
+
+    /// <summary>The metadata block at <paramref name="position"/>, which must lie in [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    public MetadataBlock ReadBlock(long position, long start, long end, string table)
+    {
+        var slot = (int)((ulong)(position * unchecked((long)0x9E3779B97F4A7C15)) >> 53) & (CacheSlots - 1);
+        var cached = Volatile.Read(ref _cache[slot]);
+        if (cached is not null && cached.Position == position) return cached;
+
+        if (position < start || position > end - 2)
+            throw new SquashFsException($"{table} block at {position} is outside the table [{start}, {end})");
+        Span<byte> header = stackalloc byte[2];
+        ReadExactly(header, position, table + " block header");
+        var word = BinaryPrimitives.ReadUInt16LittleEndian(header);
+        var size = word & ~SquashFsFormat.MetadataUncompressedBit;
+        if (size == 0 || size > SquashFsFormat.MetadataBlockSize)
+            throw new SquashFsException($"{table} block at {position} has invalid size {size}");
+        if (position + 2 + size > end)
+            throw new SquashFsException($"{table} block at {position} (+{size}) runs past the end of the table at {end}");
+
+        var data = new byte[SquashFsFormat.MetadataBlockSize];
+        int length;
+        if ((word & SquashFsFormat.MetadataUncompressedBit) != 0)
+        {
+            ReadExactly(data.AsSpan(0, size), position + 2, table + " block");
+            length = size;
+        }
+        else
+        {
+            var raw = new byte[size];
+            ReadExactly(raw, position + 2, table + " block");
+            length = BlockDecompressor.Decompress(Compression, raw, data, $"{table} block at {position}");
+            if (length == 0) throw new SquashFsException($"{table} block at {position} is empty");
+        }
+        var block = new MetadataBlock(position, data, length, position + 2 + size);
+        Volatile.Write(ref _cache[slot], block);
+        return block;
+    }
+}
+
+/// <summary>One metadata table (inodes, directories, ids, fragments, xattrs) with its bounds in the image.</summary>
+internal sealed class MetadataTable(MetadataReader reader, long start, long end, string name)
+{
+    public long Start { get; } = start;
+    public long End { get; } = end;
+    public string Name { get; } = name;
+
+    /// <summary>A cursor for a reference relative to the table start (block offset, offset in block).</summary>
+    public MetadataCursor At(long relativeBlock, int offset)
+    {
+        if (relativeBlock < 0 || relativeBlock >= End - Start || offset < 0 || offset >= SquashFsFormat.MetadataBlockSize)
+            throw new SquashFsException($"{Name} reference {relativeBlock}:{offset} is outside the table");
+        return new MetadataCursor(Start + relativeBlock, offset);
+    }
+
+    /// <summary>A cursor for an inode or xattr reference ((block &lt;&lt; 16) | offset).</summary>
+    public MetadataCursor At(long reference)
+    {
+        if (reference < 0 || (ulong)reference >> 48 != 0)
+            throw new SquashFsException($"{Name} reference {reference:x} is invalid");
+        return At(reference >> 16, (int)(reference & 0xFFFF));
+    }
+
+    public void Read(ref MetadataCursor cursor, Span<byte> destination)
+    {
+        while (!destination.IsEmpty)
+        {
+            var block = reader.ReadBlock(cursor.Block, Start, End, Name);
+            if (cursor.Offset > block.Length)
+                throw new SquashFsException($"{Name} offset {cursor.Offset} is past the end of the block at {cursor.Block} ({block.Length} bytes)");
+            if (cursor.Offset == block.Length)
+            {
+                cursor = new MetadataCursor(block.Next, 0);
+                continue;
+            }
+            var n = Math.Min(destination.Length, block.Length - cursor.Offset);
+            block.Data.AsSpan(cursor.Offset, n).CopyTo(destination);
+            destination = destination[n..];
+            cursor.Offset += n;
+        }
+    }
+
+    public void Skip(ref MetadataCursor cursor, long count)
+    {
+        Span<byte> scratch = stackalloc byte[256];
+        while (count > 0)
+        {
+            var n = (int)Math.Min(count, scratch.Length);
+            Read(ref cursor, scratch[..n]);
+            count -= n;
+        }
+    }
+
+    public ushort ReadUInt16(ref MetadataCursor cursor)
+    {
+        Span<byte> b = stackalloc byte[2];
+        Read(ref cursor, b);
+        return BinaryPrimitives.ReadUInt16LittleEndian(b);
+    }
+
+    public uint ReadUInt32(ref MetadataCursor cursor)
+    {
+        Span<byte> b = stackalloc byte[4];
+        Read(ref cursor, b);
+        return BinaryPrimitives.ReadUInt32LittleEndian(b);
+    }
+
+    public ulong ReadUInt64(ref MetadataCursor cursor)
+    {
+        Span<byte> b = stackalloc byte[8];
+        Read(ref cursor, b);
+        return BinaryPrimitives.ReadUInt64LittleEndian(b);
+    }
+}

@@ -1,0 +1,250 @@
+using System.Buffers.Binary;
+using System.Text;
+using Distri.SquashFs;
+using Distri.SquashFs.Writing;
+using Distri.Testing;
+using SquashFs.Tests.Fixtures;
+
+namespace SquashFs.Tests;
+
+[TestClass]
+public sealed class WriterTests
+{
+    [TestMethod]
+    public void SparseFileLargerThanTwoGibibytesIsStoredAsHoles()
+    {
+        using var temp = new TempDirectory("writer-sparse");
+        var source = temp.CreateDirectory("source");
+        TestTrees.WriteSparseFile(Path.Combine(source, "sparse"));
+        var image = temp["sparse.sqfs"];
+
+        SquashFsWriter.Write(source, image);
+
+        Assert.IsLessThan(1L << 20, new FileInfo(image).Length, "holes must not be written out");
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(image, temp["mnt"]);
+        var mounted = Path.Combine(mount.Path, "sparse");
+        Assert.AreEqual(TestTrees.SparseFileSize, new FileInfo(mounted).Length);
+        using var handle = File.OpenHandle(mounted);
+        var buffer = new byte[16];
+        foreach (var offset in TestTrees.SparseDataOffsets())
+        {
+            Assert.AreEqual(16, RandomAccess.Read(handle, buffer, offset));
+            CollectionAssert.AreEqual(TestTrees.SparseMarker(offset), buffer, $"at offset {offset}");
+        }
+        foreach (var offset in new[] { 1L << 20, (1L << 31) - 4096, TestTrees.SparseFileSize - 4096 })
+        {
+            RandomAccess.Read(handle, buffer, offset);
+            Assert.IsTrue(buffer.All(b => b == 0), $"zeros expected at offset {offset}");
+        }
+    }
+
+    [TestMethod]
+    public void AllZeroBlocksTakeNoSpace()
+    {
+        using var temp = new TempDirectory("writer-zero");
+        var source = temp.CreateDirectory("source");
+        File.WriteAllBytes(Path.Combine(source, "zeros"), new byte[64 * TestTrees.BlockSize]);
+        var image = temp["zeros.sqfs"];
+
+        SquashFsWriter.Write(source, image);
+
+        Assert.AreEqual(4096, new FileInfo(image).Length);
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(image, temp["mnt"]);
+        TreeComparer.AssertSame(source, mount.Path);
+    }
+
+    [TestMethod]
+    [DataRow(4096)]
+    [DataRow(65536)]
+    [DataRow(1 << 20)]
+    public void OtherBlockSizesMountAndMatch(int blockSize)
+    {
+        using var temp = new TempDirectory("writer-blocksize");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        File.WriteAllBytes(Path.Combine(source, "two-mib-and-one"), TestTrees.Pattern((2 << 20) + 1, seed: 9));
+        var image = temp["image.sqfs"];
+
+        SquashFsWriter.Write(source, image, new SquashFsWriterOptions { BlockSize = blockSize });
+
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(image, temp["mnt"]);
+        TreeComparer.AssertSame(source, mount.Path);
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(2048)]
+    [DataRow(3 * 4096)]
+    [DataRow(2 << 20)]
+    public void InvalidBlockSizeIsRefused(int blockSize)
+    {
+        using var temp = new TempDirectory("writer-blocksize");
+        TestTrees.WriteSmallTree(temp["source"]);
+
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            SquashFsWriter.Write(temp["source"], temp["image.sqfs"], new SquashFsWriterOptions { BlockSize = blockSize }));
+        Assert.IsFalse(File.Exists(temp["image.sqfs"]));
+    }
+
+    [TestMethod]
+    public void MtimeOptionReplacesEveryMtimeAndImageTimeGoesToTheSuperblock()
+    {
+        using var temp = new TempDirectory("writer-times");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        var image = temp["image.sqfs"];
+
+        SquashFsWriter.Write(source, image, new SquashFsWriterOptions { Mtime = 1_234_567_890, ImageTime = 987_654_321 });
+
+        var superblock = File.ReadAllBytes(image).AsSpan(0, 96);
+        Assert.AreEqual(987_654_321u, BinaryPrimitives.ReadUInt32LittleEndian(superblock[8..]));
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(image, temp["mnt"]);
+        TreeComparer.AssertSame(source, mount.Path, new TreeCompareOptions { MtimeOverride = 1_234_567_890 });
+    }
+
+    [TestMethod]
+    public void StreamOutputHoldsTheSameImageFromItsStartPosition()
+    {
+        using var temp = new TempDirectory("writer-stream");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        SquashFsWriter.Write(source, temp["image.sqfs"]);
+        using var stream = new MemoryStream();
+        stream.Write("prefix"u8);
+
+        SquashFsWriter.Write(source, stream);
+
+        var written = stream.ToArray();
+        CollectionAssert.AreEqual("prefix"u8.ToArray(), written[..6]);
+        Assert.IsTrue(written.AsSpan(6).SequenceEqual(File.ReadAllBytes(temp["image.sqfs"])));
+    }
+
+    [TestMethod]
+    public void RootSymlinkToADirectoryIsFollowedOnce()
+    {
+        using var temp = new TempDirectory("writer-rootlink");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        File.CreateSymbolicLink(temp["link"], source);
+        SquashFsWriter.Write(source, temp["direct.sqfs"]);
+
+        SquashFsWriter.Write(temp["link"], temp["via-link.sqfs"]);
+
+        Assert.IsTrue(File.ReadAllBytes(temp["direct.sqfs"]).AsSpan().SequenceEqual(File.ReadAllBytes(temp["via-link.sqfs"])));
+    }
+
+    [TestMethod]
+    public void ImageInsideTheSourceTreeDoesNotContainItself()
+    {
+        using var temp = new TempDirectory("writer-inside");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        var image = Path.Combine(source, "self.sqfs");
+
+        SquashFsWriter.Write(source, image);
+
+        var listing = ExternalTool.Check(Requires.Tool("unsquashfs"), "-l", "-n", image);
+        Assert.DoesNotContain(".tmp", listing);
+        Assert.DoesNotContain("self.sqfs", listing);
+    }
+
+    [TestMethod]
+    public void MissingSourceDirectoryFailsAndLeavesNothing()
+    {
+        using var temp = new TempDirectory("writer-missing");
+
+        Assert.ThrowsExactly<DirectoryNotFoundException>(() => SquashFsWriter.Write(temp["nope"], temp["image.sqfs"]));
+        Assert.AreEqual(0, Directory.GetFileSystemEntries(temp.Path).Length);
+    }
+
+    [TestMethod]
+    [DataRow("")]
+    [DataRow(".")]
+    [DataRow("..")]
+    [DataRow("a/b")]
+    [DataRow("a\0b")]
+    [DataRow("/")]
+    public void ForbiddenNamesAreRefused(string name)
+    {
+        var e = Assert.ThrowsExactly<SquashFsException>(() => SourceScanner.ValidateName(Encoding.UTF8.GetBytes(name), "/src/" + name));
+        StringAssert.Contains(e.Message, "/src/");
+    }
+
+    [TestMethod]
+    public void NamesLongerThanTheFormatAllowsAreRefused()
+    {
+        SourceScanner.ValidateName(Enumerable.Repeat((byte)'a', 256).ToArray(), "/src/x");
+        Assert.ThrowsExactly<SquashFsException>(() => SourceScanner.ValidateName(Enumerable.Repeat((byte)'a', 257).ToArray(), "/src/long"));
+    }
+
+    [TestMethod]
+    public void NameThatIsNotUtf8IsRefusedAndNothingIsLeftBehind()
+    {
+        using var temp = new TempDirectory("writer-badname");
+        var source = temp.CreateDirectory("source");
+        FixtureNative.CreateFileRaw(source, [(byte)'b', 0xFF, (byte)'d']);
+        var output = temp.CreateDirectory("out");
+
+        var e = Assert.ThrowsExactly<SquashFsException>(() => SquashFsWriter.Write(source, Path.Combine(output, "image.sqfs")));
+
+        StringAssert.Contains(e.Message, "not valid UTF-8");
+        Assert.AreEqual(0, Directory.GetFileSystemEntries(output).Length, "no image and no temporary file may remain");
+    }
+
+    [TestMethod]
+    public void FifoIsRefusedWithItsPath()
+    {
+        using var temp = new TempDirectory("writer-fifo");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        FixtureNative.MakeFifo(Path.Combine(source, "dir", "pipe"));
+
+        var e = Assert.ThrowsExactly<SquashFsException>(() => SquashFsWriter.Write(source, temp["image.sqfs"]));
+
+        StringAssert.Contains(e.Message, Path.Combine(source, "dir", "pipe"));
+        StringAssert.Contains(e.Message, "fifo");
+        Assert.IsFalse(File.Exists(temp["image.sqfs"]));
+    }
+
+    [TestMethod]
+    public void SpecialFilesAreStoredWhenAllowed()
+    {
+        Requires.Root();
+        using var temp = new TempDirectory("writer-special");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        FixtureNative.MakeFifo(Path.Combine(source, "pipe"));
+        ExternalTool.Check("mknod", Path.Combine(source, "null"), "c", "1", "3");
+        ExternalTool.Check("mknod", Path.Combine(source, "big-minor"), "b", "259", "70000");
+        TestTrees.SetAllMtimes(source, 1_700_000_000);
+        var image = temp["image.sqfs"];
+
+        SquashFsWriter.Write(source, image, new SquashFsWriterOptions { AllowSpecialFiles = true });
+
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(image, temp["mnt"]);
+        TreeComparer.AssertSame(source, mount.Path);
+    }
+
+    [TestMethod]
+    public void HardLinksShareOneInodeWithTheirCount()
+    {
+        using var temp = new TempDirectory("writer-hardlinks");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        var image = temp["image.sqfs"];
+
+        SquashFsWriter.Write(source, image);
+
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(image, temp["mnt"]);
+        var a = FixtureNative.LStat(Path.Combine(mount.Path, "hello.txt"));
+        var b = FixtureNative.LStat(Path.Combine(mount.Path, "dir", "hello-again.txt"));
+        Assert.AreEqual(a.Ino, b.Ino);
+        Assert.AreEqual(2u, a.NLink);
+    }
+}
