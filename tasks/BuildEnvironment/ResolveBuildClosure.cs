@@ -14,8 +14,11 @@ public sealed class ResolveBuildClosure : Microsoft.Build.Utilities.Task
     /// <summary>Full names of the declared build dependencies (from the referenced projects).</summary>
     public ITaskItem[] Dependencies { get; set; } = [];
 
-    /// <summary>When given, only dependencies whose <c>Name</c> metadata is listed here (runtime-only ones are not in the view).</summary>
-    public ITaskItem[]? BuildDependencyNames { get; set; }
+    /// <summary>With <see cref="OnlyBuildDependencies"/>: the names of the build-time dependencies.</summary>
+    public ITaskItem[] BuildDependencyNames { get; set; } = [];
+
+    /// <summary>Keep only dependencies whose <c>Name</c> metadata is in <see cref="BuildDependencyNames"/>: runtime-only ones stay out of the view.</summary>
+    public bool OnlyBuildDependencies { get; set; }
 
     /// <summary>The repository's <c>pkg/</c> directory holding the dependencies' images and metas.</summary>
     [Required]
@@ -32,10 +35,10 @@ public sealed class ResolveBuildClosure : Microsoft.Build.Utilities.Task
     {
         var closure = new PackageClosure(RepositoryDirectory);
         var declared = new List<PackageFullName>();
-        var names = BuildDependencyNames?.Select(n => n.ItemSpec).ToHashSet(StringComparer.Ordinal);
+        var names = BuildDependencyNames.Select(n => n.ItemSpec).ToHashSet(StringComparer.Ordinal);
         foreach (var item in Dependencies)
         {
-            if (names is not null && !names.Contains(item.GetMetadata("Name"))) continue;
+            if (OnlyBuildDependencies && !names.Contains(item.GetMetadata("Name"))) continue;
             if (PackageFullName.TryParse(item.ItemSpec, out var full, out var error)) declared.Add(full);
             else BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.UnbuiltDependency, ProjectFile, $"dependency {error}");
         }
