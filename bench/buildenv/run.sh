@@ -66,8 +66,8 @@ for run in $(seq 1 "$RUNS"); do
     sleep 0.001
   done
   t1=$(now)
-  (cd "$work/src" && "${DISTRI[@]}" sandbox --spec "$work/env/sandbox.json" -- sh -c "test -e /ro/lib/libsynth01.so.1 && test -d /ro/$self") \
-    || { echo "the sandbox did not see the view" >&2; exit 1; }
+  (cd "$work/src" && "${DISTRI[@]}" sandbox --spec "$work/env/sandbox.json" -- sh -c "test -e /ro/lib/lib${pkgs[0]%%-*}.so.1 && test -d /ro/$self") \
+    || { echo "the sandbox did not see the view:" >&2; ls "$mnt" >&2; cat "$work/env/fuse.log" >&2; exit 1; }
   t2=$(now)
   ready+=("$(ms "$t0" "$t1")"); setup+=("$(ms "$t0" "$t2")")
   kill "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=
