@@ -24,11 +24,25 @@ public static class Bubblewrap
     /// <summary>Flag-list variables where the step's own value (e.g. a package's LDFLAGS) is kept after the sandbox's.</summary>
     private static readonly HashSet<string> Appended = new(StringComparer.Ordinal) { "LDFLAGS", "CFLAGS", "CPPFLAGS", "CXXFLAGS" };
 
+    /// <summary>The full command line after <c>bwrap</c>: the sandbox, <c>--chdir</c>, <c>--</c> and the command.</summary>
     public static List<string> Arguments(SandboxSpec spec, string workingDirectory, IReadOnlyList<string> command,
         Func<string, string?>? inherited = null, string hostRoot = "/")
     {
-        inherited ??= System.Environment.GetEnvironmentVariable;
         if (command.Count == 0) throw new ArgumentException("no command to run", nameof(command));
+        var args = SandboxArguments(spec, inherited, hostRoot);
+        args.AddRange(["--chdir", workingDirectory, "--"]);
+        args.AddRange(command);
+        return args;
+    }
+
+    /// <summary>
+    /// The sandbox alone (namespaces, mounts, environment): what <see cref="WriteArgumentsFile"/>
+    /// stores for <c>bwrap --args FD</c>. bwrap keeps the caller's working directory when it exists
+    /// inside, which it does for the build directories (bound at their own paths).
+    /// </summary>
+    public static List<string> SandboxArguments(SandboxSpec spec, Func<string, string?>? inherited = null, string hostRoot = "/")
+    {
+        inherited ??= System.Environment.GetEnvironmentVariable;
         var args = new List<string>
         {
             // Fresh namespaces. No user namespace of our own: builds run as root here, and bwrap
@@ -71,9 +85,20 @@ public static class Bubblewrap
             var own = Appended.Contains(name) ? inherited(name) : null;
             args.AddRange(["--setenv", name, string.IsNullOrWhiteSpace(own) ? value : value + " " + own]);
         }
-        args.AddRange(["--chdir", workingDirectory, "--"]);
-        args.AddRange(command);
         return args;
+    }
+
+    /// <summary>
+    /// Writes arguments NUL-separated for <c>bwrap --args FD</c>, so a build step starts bubblewrap
+    /// directly (no .NET start per step) with nothing to quote. Written only when it changes.
+    /// </summary>
+    public static void WriteArgumentsFile(string path, IEnumerable<string> args)
+    {
+        var text = string.Concat(args.Select(a => a.Contains('\0') ? throw new ArgumentException("NUL in a sandbox argument") : a + "\0"));
+        if (File.Exists(path) && File.ReadAllText(path) == text) return;
+        var temp = path + $".{System.Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
     }
 }
 

@@ -40,6 +40,15 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     /// <summary>pkgs/: the Debian sources named there have their host development files shadowed (<see cref="HostShadow"/>).</summary>
     public string? PackagesDirectory { get; set; }
 
+    /// <summary>Where to write the same sandbox as NUL-separated bubblewrap arguments (for <c>bwrap --args 3</c>).</summary>
+    public string? ArgumentsFile { get; set; }
+
+    /// <summary>
+    /// The steps' environment (<c>NAME=value</c>, the SDK's DistriBuildEnvironment): a package's own
+    /// LDFLAGS/CFLAGS there are kept after the sandbox's, as <c>distri sandbox</c> does at run time.
+    /// </summary>
+    public ITaskItem[] StepEnvironment { get; set; } = [];
+
     public string BubblewrapPath { get; set; } = Bubblewrap.DefaultPath;
 
     public int ReadyTimeoutSeconds { get; set; } = 30;
@@ -113,6 +122,12 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(SpecFile))!);
         spec.Write(SpecFile);
+        if (!string.IsNullOrEmpty(ArgumentsFile))
+        {
+            var stepEnvironment = StepEnvironment.Select(i => i.ItemSpec.Split('=', 2)).Where(p => p.Length == 2)
+                .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
+            Bubblewrap.WriteArgumentsFile(ArgumentsFile, Bubblewrap.SandboxArguments(spec, name => stepEnvironment.GetValueOrDefault(name)));
+        }
         SandboxCommand = $"{string.Join(' ', distri)} sandbox --bwrap {BubblewrapPath} --spec {SpecFile}";
         Log.LogMessage(MessageImportance.Normal, "Build environment of {0}: {1} packages at /ro, ready in {2} ms", self, closure.Count, clock.ElapsedMilliseconds);
         return true;
