@@ -205,11 +205,12 @@ public sealed class BuildEnvironmentIntegrationTests
             var text = File.ReadAllText(Path.Combine(RepoPaths.Root, $"pkgs/{name}/{name}.distpkg"));
             File.WriteAllText(Path.Combine(dir, name + ".distpkg"), text.Replace("<Dependency Include=\"ncurses\" />", "", StringComparison.Ordinal));
         }
-        var r = BuildPackage(temp["pkgs/zsh/zsh.distpkg"], temp["artifacts"], $"-p:DistriPackagesDir={temp["pkgs"]}/");
+        var r = BuildPackage(temp["pkgs/zsh/zsh.distpkg"], temp["artifacts"],
+            $"-p:DistriPackagesDir={temp["pkgs"]}/", $"-p:DistriRepositoryRoot={RepoPaths.Root}/");
         var output = r.StandardOutput + r.StandardError;
         Assert.AreNotEqual(0, r.ExitCode, "zsh must not find ncurses it did not declare:\n" + Tail(r));
         Assert.Contains("error DST3001", output, Tail(r));
-        Assert.Contains("configure", output);
+        Assert.Contains("No terminal handling library", output, "zsh's configure finds no ncurses (neither /ro nor the host's)");
         Assert.IsFalse(File.Exists(temp["artifacts/repo/pkg/" + Zsh + ".squashfs"]));
     }
 
