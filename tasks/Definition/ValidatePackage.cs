@@ -73,7 +73,7 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
                 Log.LogError(Messages.UnknownPostInstall, DefinitionFile, "PostInstall", kind, kind);
                 continue;
             }
-            var needed = kind switch { "symlink" => new[] { "Path", "Target" }, "chmod" => ["Path", "Mode"], _ => ["Path"] };
+            var needed = kind switch { "symlink" => new[] { "Path", "LinkTarget" }, "chmod" => ["Path", "Mode"], _ => ["Path"] };
             foreach (var attribute in needed.Where(a => action.Meta(a) is null))
                 Log.LogError(Messages.MissingPostInstallArgument, DefinitionFile, "PostInstall", kind, kind, attribute);
         }

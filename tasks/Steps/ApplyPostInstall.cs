@@ -5,7 +5,7 @@ namespace Distri.Tasks.Steps;
 
 /// <summary>
 /// Post-install fix-ups on the installed tree, in definition order: <c>delete</c> (Path),
-/// <c>symlink</c> (Path → Target, the target written verbatim) and <c>chmod</c> (Path, octal Mode).
+/// <c>symlink</c> (Path → LinkTarget, written verbatim; MSBuild reserves the name Target) and <c>chmod</c> (Path, octal Mode).
 /// Paths are relative to the image root (<c>out/…</c>) and may not leave it.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -41,7 +41,7 @@ public sealed class ApplyPostInstall : Microsoft.Build.Utilities.Task
                     case "symlink":
                         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                         if (new FileInfo(path).LinkTarget is not null || File.Exists(path)) File.Delete(path);
-                        File.CreateSymbolicLink(path, action.Meta("Target")!);
+                        File.CreateSymbolicLink(path, action.Meta("LinkTarget")!);
                         break;
                     case "chmod":
                         var mode = Convert.ToInt32(action.Meta("Mode"), 8);

@@ -99,7 +99,9 @@ public sealed partial class DistriExec : ToolTask
         var match = CompilerError().Match(singleLine);
         if (match.Success)
         {
-            Log.LogError("compiler", null, null, match.Groups["file"].Value, int.Parse(match.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture),
+            // Relative to the step's directory: made absolute so the error is clickable where it is read.
+            var file = Path.GetFullPath(match.Groups["file"].Value, WorkingDirectory);
+            Log.LogError("compiler", null, null, file, int.Parse(match.Groups["line"].Value, System.Globalization.CultureInfo.InvariantCulture),
                 match.Groups["col"].Success ? int.Parse(match.Groups["col"].Value, System.Globalization.CultureInfo.InvariantCulture) : 0, 0, 0, match.Groups["msg"].Value);
             return;
         }

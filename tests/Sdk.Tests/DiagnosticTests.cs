@@ -178,6 +178,26 @@ public sealed class DiagnosticTests
               </ItemGroup>
             </Project>
             """);
-        AssertErrorAt(result, "DST3001", project, 9, "'second'", "step two broke");
+        AssertErrorAt(result, "DST3001", project, 9, "'second'");
+        StringAssert.Contains(result.StandardOutput, "step two broke", "the error carries the step's last lines");
+    }
+
+    [TestMethod]
+    public void CompilerErrorLinesBecomeMSBuildErrorsAtTheirSourceFile()
+    {
+        using var f = new PackageFixture();
+        var (result, _) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+                <Builder>custom</Builder>
+              </PropertyGroup>
+              <ItemGroup>
+                {Source(f.MakeTinyTarball())}
+                <BuildStep Include="build" Command="echo 'src/foo.c:12:5: error: expected identifier' >&amp;2; exit 1" />
+              </ItemGroup>
+            </Project>
+            """);
+        StringAssert.Contains(result.StandardOutput, "/broken-amd64-1.0-1/src/tiny-1.0/src/foo.c(12,5): compiler error : expected identifier");
     }
 }

@@ -27,7 +27,7 @@ public sealed class PackageBuildTests
     {
         using var f = new PackageFixture();
         var project = f.WritePackage("tiny", TinyPackage(f.MakeTinyTarball(), extraItems: """
-            <PostInstall Include="symlink" Path="out/bin/tiny-alias" Target="tiny" />
+            <PostInstall Include="symlink" Path="out/bin/tiny-alias" LinkTarget="tiny" />
             <ExchangeDir Include="lib/host/modules" Host="host" />
             """));
 

@@ -68,7 +68,9 @@ public sealed partial class PackageFixture : IDisposable
     public static string Sha256(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
 
     /// <summary>`dotnet build` of a package against this fixture's artifacts; output of both streams.</summary>
-    public ExternalTool.Result Build(string project, params string[] extra)
+    public ExternalTool.Result Build(string project, params string[] extra) => Build(project, new Dictionary<string, string>(), extra);
+
+    public ExternalTool.Result Build(string project, Dictionary<string, string> environment, params string[] extra)
     {
         string[] args =
         [
@@ -77,12 +79,10 @@ public sealed partial class PackageFixture : IDisposable
             $"-p:DistriRepositoryRoot={RepoPaths.Root}", "-p:DistriSkipTasksBuild=true", "-p:DistriHttpTimeoutSeconds=2",
             .. extra,
         ];
-        return ExternalTool.Run("dotnet", args, Root, new Dictionary<string, string>
-        {
-            ["MSBUILDDISABLENODEREUSE"] = "1",
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            ["DistriSkipPrereqs"] = "true",
-        }, TimeSpan.FromMinutes(10));
+        environment["MSBUILDDISABLENODEREUSE"] = "1";
+        environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        environment["DistriSkipPrereqs"] = "true";
+        return ExternalTool.Run("dotnet", args, Root, environment, TimeSpan.FromMinutes(10));
     }
 
     /// <summary>The error lines `file(line): error CODE: …` in a build's output, distinct.</summary>

@@ -1,0 +1,30 @@
+using Distri.Tasks.Diagnostics;
+using Microsoft.Build.Framework;
+
+namespace Distri.Tasks.Definition;
+
+/// <summary>
+/// Every dependency must be published before this package builds against it (DST1006): with
+/// BuildProjectReferences=false nothing builds it, and a failed dependency build must not leave
+/// this package building against a stale or missing one.
+/// </summary>
+public sealed class RequireBuiltDependencies : Microsoft.Build.Utilities.Task
+{
+    [Required] public string DefinitionFile { get; set; } = "";
+
+    /// <summary>GetDistriPackageInfo results: full name, metadata Name and MetaPath.</summary>
+    public ITaskItem[] Dependencies { get; set; } = [];
+
+    public override bool Execute()
+    {
+        foreach (var dependency in Dependencies)
+        {
+            var meta = dependency.GetMetadata("MetaPath");
+            if (File.Exists(meta)) continue;
+            var name = dependency.GetMetadata("Name");
+            var element = DefinitionLocation.FindLine(DefinitionFile, "Dependency", name) != 0 ? "Dependency" : "RuntimeDependency";
+            Log.LogError(Messages.UnbuiltDependency, DefinitionFile, element, name, dependency.ItemSpec, meta);
+        }
+        return !Log.HasLoggedErrors;
+    }
+}

@@ -1,0 +1,40 @@
+namespace Sdk.Tests;
+
+/// <summary>The build-environment hook: every build command runs through $(DistriSandboxCommand).</summary>
+[TestClass]
+public sealed class SandboxHookTests
+{
+    [TestMethod]
+    public void EveryBuildStepRunsThroughTheSandboxCommandWithOnlyTheExplicitEnvironment()
+    {
+        using var f = new PackageFixture();
+        var tarball = f.MakeTinyTarball();
+        var trace = Path.Combine(f.Root, "sandbox.trace");
+        var sandbox = Path.Combine(f.Root, "sandbox");
+        // A pass-through "sandbox" that records what it was asked to run, and where.
+        File.WriteAllText(sandbox, $"#!/bin/sh\necho \"$(pwd) | $*\" >> '{trace}'\n[ \"$1\" = --keep ] || exit 9\nshift\n[ \"$1\" = -- ] || exit 8\nshift\nexec \"$@\"\n");
+        File.SetUnixFileMode(sandbox, (UnixFileMode)0b111_101_101);
+        var project = f.WritePackage("tiny", $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+                <Builder>custom</Builder>
+              </PropertyGroup>
+              <ItemGroup>
+                <Source Include="file://{tarball}" Sha256="{PackageFixture.Sha256(tarball)}" />
+                <BuildStep Include="configure" Command="test -z &quot;$DISTRI_TEST_LEAK&quot; &amp;&amp; ./configure --prefix=$DISTRI_PREFIX" />
+                <BuildStep Include="install" Command="make install DESTDIR=$(DistriDestDir)" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var result = f.Build(project, new Dictionary<string, string> { ["DISTRI_TEST_LEAK"] = "1" }, $"-p:DistriSandboxCommand={sandbox} --keep");
+
+        Assert.AreEqual(0, result.ExitCode, result.StandardOutput);
+        var lines = File.ReadAllLines(trace);
+        Assert.AreEqual(2, lines.Length, string.Join('\n', lines));
+        StringAssert.EndsWith(lines[0].Split(" | ")[0], "/src/tiny-1.0", "the step's working directory is kept");
+        StringAssert.StartsWith(lines[0].Split(" | ")[1], "--keep -- /bin/sh -ec test -z");
+        StringAssert.Contains(lines[1], "make install DESTDIR=");
+    }
+}
