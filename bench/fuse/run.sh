@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Read and metadata throughput of /ro (our libfuse3 daemon) against squashfuse and the kernel's
 # squashfs, all serving the same uncompressed image. Needs root (drop_caches, loop mounts) and
-# hyperfine, squashfuse, mksquashfs. Usage: bench/fuse/run.sh [SIZE_MB] (default 640).
+# hyperfine, squashfuse, unsquashfs. Usage: bench/fuse/run.sh [SIZE_MB] (default 640).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 size_mb=${1:-640}
 [ "$(id -u)" -eq 0 ] || { echo "bench/fuse: run as root (drop_caches, loop mount)" >&2; exit 1; }
-for tool in hyperfine squashfuse mksquashfs python3; do
+for tool in hyperfine squashfuse unsquashfs python3; do
   command -v $tool >/dev/null || { echo "bench/fuse: needs $tool (eng/install-prereqs.sh)" >&2; exit 1; }
 done
 
@@ -33,8 +33,8 @@ for i in $(seq 1 $medium); do head -c 1M /dev/urandom > "$src/medium/$i.bin"; do
 head -c $((small * 16))K /dev/urandom | split -b 16K -a 5 - "$src/small/f"
 mkdir -p "$work/store" "$work/mnt/ours" "$work/mnt/squashfuse" "$work/mnt/kernel"
 image=$work/store/bench-amd64-1-1.squashfs
-# Uncompressed: what distri images are, so reads are positional copies.
-mksquashfs "$work/src" "$image" -noI -noD -noF -noX -no-fragments -quiet -no-progress >/dev/null
+# Our writer: uncompressed and fragment-free, as distri images are, so reads are positional copies.
+dotnet "$distri" mkimage "$work/src" "$image" >/dev/null
 rm -rf "$work/src"
 echo "bench/fuse: image $(du -m "$image" | cut -f1) MB, $(unsquashfs -l "$image" | wc -l) entries" >&2
 
@@ -50,7 +50,7 @@ drop='sync; echo 3 > /proc/sys/vm/drop_caches'
 run() { # name, prepare, command template (%s = tree root)
   local name=$1 prepare=$2 template=$3 args=()
   for fs in ours squashfuse kernel; do args+=(-n "$fs" "$(printf "$template" "${root[$fs]}")"); done
-  hyperfine --shell=bash --runs 5 ${prepare:+--prepare "$prepare"} --warmup $([ -n "$prepare" ] && echo 0 || echo 1) \
+  hyperfine --shell=bash --runs $([ -n "$prepare" ] && echo 5 || echo 15) ${prepare:+--prepare "$prepare"} --warmup $([ -n "$prepare" ] && echo 0 || echo 1) \
     --export-json "$work/$name.json" "${args[@]}" >&2
 }
 read_all='find %s/out -type f -print0 | xargs -0 cat > /dev/null'

@@ -73,29 +73,41 @@ public static class RoDaemon
             return 1;
         }
 
-        using (session)
+        fileSystem.Session = session;
+        var stopped = false;
+        var done = new ManualResetEventSlim(); // not disposed: an abandoned loop thread may still set it
+        var status = 0;
+        var loop = new Thread(() =>
         {
-            fileSystem.Session = session;
-            var stopped = false;
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            using var control = ControlServer.TryStart(store, fileSystem.Rescan, Log);
-            using var watcher = WatchStore(store, fileSystem, Log);
-
-            var status = 0;
-            var loop = new Thread(() => status = session.Run(options.MaxThreads)) { Name = "fuse loop", IsBackground = true };
+            status = session.Run(options.MaxThreads);
+            done.Set();
+        }) { Name = "fuse loop", IsBackground = true };
+        using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
+        using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
+        using (ControlServer.TryStart(store, fileSystem.Rescan, Log))
+        using (WatchStore(store, fileSystem, Log))
+        {
             loop.Start();
             AnnounceReady(output, options.ReadyFd, Log);
-            loop.Join();
-            return status < 0 && !Volatile.Read(ref stopped) ? 1 : 0;
+            done.Wait();
+        }
+        // A busy mount was detached lazily and its loop threads may sit in read() until the last
+        // user leaves; exiting closes /dev/fuse, which ends the connection, so do not wait long.
+        if (!loop.Join(TimeSpan.FromSeconds(3)))
+        {
+            Log($"{mountPoint} was still in use; detached it and exiting");
+            return 0; // not destroying the session under libfuse's running threads
+        }
+        session.Dispose();
+        return status < 0 && !Volatile.Read(ref stopped) ? 1 : 0;
 
-            void Stop(PosixSignalContext context)
-            {
-                // Keep the runtime from exiting before the loop has finished and the session is destroyed.
-                context.Cancel = true;
-                Volatile.Write(ref stopped, true);
-                session.Stop();
-            }
+        void Stop(PosixSignalContext context)
+        {
+            // Keep the runtime from exiting before the loop has finished and the session is destroyed.
+            context.Cancel = true;
+            Volatile.Write(ref stopped, true);
+            session.Stop();
+            done.Set();
         }
     }
 

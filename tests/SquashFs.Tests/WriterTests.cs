@@ -11,32 +11,58 @@ namespace SquashFs.Tests;
 public sealed class WriterTests
 {
     [TestMethod]
-    public void SparseFileLargerThanTwoGibibytesIsStoredAsHoles()
+    [DataRow(TestTrees.SparseFileSize)]
+    [DataRow((5L << 30) + 3)] // past 4 GiB: an extended inode with 64-bit sizes
+    public void SparseFileLargerThanTwoGibibytesIsStoredAsHoles(long size)
     {
         using var temp = new TempDirectory("writer-sparse");
         var source = temp.CreateDirectory("source");
-        TestTrees.WriteSparseFile(Path.Combine(source, "sparse"));
+        TestTrees.WriteSparseFile(Path.Combine(source, "sparse"), size);
         var image = temp["sparse.sqfs"];
 
         SquashFsWriter.Write(source, image);
 
-        Assert.IsLessThan(1L << 20, new FileInfo(image).Length, "holes must not be written out");
+        Assert.IsLessThan(4L << 20, new FileInfo(image).Length, "holes must not be written out");
         Requires.LoopMounts();
         using var mount = ImageMount.Kernel(image, temp["mnt"]);
         var mounted = Path.Combine(mount.Path, "sparse");
-        Assert.AreEqual(TestTrees.SparseFileSize, new FileInfo(mounted).Length);
+        Assert.AreEqual(size, new FileInfo(mounted).Length);
         using var handle = File.OpenHandle(mounted);
         var buffer = new byte[16];
-        foreach (var offset in TestTrees.SparseDataOffsets())
+        foreach (var offset in TestTrees.SparseDataOffsets(size))
         {
             Assert.AreEqual(16, RandomAccess.Read(handle, buffer, offset));
             CollectionAssert.AreEqual(TestTrees.SparseMarker(offset), buffer, $"at offset {offset}");
         }
-        foreach (var offset in new[] { 1L << 20, (1L << 31) - 4096, TestTrees.SparseFileSize - 4096 })
+        foreach (var offset in new[] { 1L << 20, (1L << 31) - 4096, size - 4096 })
         {
             RandomAccess.Read(handle, buffer, offset);
             Assert.IsTrue(buffer.All(b => b == 0), $"zeros expected at offset {offset}");
         }
+    }
+
+    [TestMethod]
+    public void EmptySourceDirectoryGivesAMountableImage()
+    {
+        using var temp = new TempDirectory("writer-empty");
+        var source = temp.CreateDirectory("source");
+        FixtureNative.Chmod(source, 0x1ED);
+        FixtureNative.SetMtime(source, 1_000_000_000);
+
+        SquashFsWriter.Write(source, temp["image.sqfs"]);
+
+        Requires.LoopMounts();
+        using var mount = ImageMount.Kernel(temp["image.sqfs"], temp["mnt"]);
+        TreeComparer.AssertSame(source, mount.Path);
+    }
+
+    [TestMethod]
+    public void MissingOutputDirectoryIsAnIOError()
+    {
+        using var temp = new TempDirectory("writer-noout");
+        TestTrees.WriteSmallTree(temp["source"]);
+
+        Assert.ThrowsExactly<DirectoryNotFoundException>(() => SquashFsWriter.Write(temp["source"], temp["no/such/dir/image.sqfs"]));
     }
 
     [TestMethod]
@@ -246,5 +272,61 @@ public sealed class WriterTests
         var b = FixtureNative.LStat(Path.Combine(mount.Path, "dir", "hello-again.txt"));
         Assert.AreEqual(a.Ino, b.Ino);
         Assert.AreEqual(2u, a.NLink);
+    }
+}
+
+/// <summary>Tests that set process-wide environment variables run alone.</summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class WriterEnvironmentTests
+{
+    [TestMethod]
+    public void SourceDateEpochIsTheDefaultImageTime()
+    {
+        using var temp = new TempDirectory("writer-epoch");
+        TestTrees.WriteSmallTree(temp["source"]);
+        Environment.SetEnvironmentVariable("SOURCE_DATE_EPOCH", "1600000000");
+        try
+        {
+            SquashFsWriter.Write(temp["source"], temp["image.sqfs"]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SOURCE_DATE_EPOCH", null);
+        }
+
+        var superblock = File.ReadAllBytes(temp["image.sqfs"]).AsSpan(0, 96);
+        Assert.AreEqual(1_600_000_000u, BinaryPrimitives.ReadUInt32LittleEndian(superblock[8..]));
+    }
+
+    [TestMethod]
+    public void WithoutSourceDateEpochTheImageTimeIsZero()
+    {
+        using var temp = new TempDirectory("writer-epoch");
+        TestTrees.WriteSmallTree(temp["source"]);
+
+        SquashFsWriter.Write(temp["source"], temp["image.sqfs"]);
+
+        Assert.AreEqual(0u, BinaryPrimitives.ReadUInt32LittleEndian(File.ReadAllBytes(temp["image.sqfs"]).AsSpan(8)));
+    }
+}
+
+[TestClass]
+public sealed class WriterReproducibilityTests
+{
+    [TestMethod]
+    public void CopyOfTheTreeElsewhereGivesTheSameImage()
+    {
+        // A copy has other inode numbers, creation order and directory order on disk, and another path.
+        using var temp = new TempDirectory("writer-copy");
+        var source = temp["source"];
+        TestTrees.WriteSmallTree(source);
+        TestTrees.WriteAcceptanceTree(Path.Combine(source, "more"), bigDirectory: false);
+        ExternalTool.Check("cp", "-a", source, temp["copy"]);
+
+        SquashFsWriter.Write(source, temp["a.sqfs"]);
+        SquashFsWriter.Write(temp["copy"], temp["b.sqfs"]);
+
+        Assert.IsTrue(File.ReadAllBytes(temp["a.sqfs"]).AsSpan().SequenceEqual(File.ReadAllBytes(temp["b.sqfs"])), "images of a tree and its copy differ");
     }
 }

@@ -17,6 +17,7 @@ internal sealed unsafe class FuseSession : IDisposable
     private GCHandle _self;
     private IntPtr _session;
     private int _stopped;
+    private volatile bool _unmounted;
 
     private FuseSession(LowLevelFileSystem fileSystem, string mountPoint)
     {
@@ -102,18 +103,21 @@ internal sealed unsafe class FuseSession : IDisposable
         {
             // Busy (a shell sitting in /ro): detach, so the name is free now and the kernel
             // drops the file system when its last user leaves.
-            if (LibC.Umount2(t, 0) != 0 && LibC.Umount2(t, LibC.MNT_DETACH) != 0)
+            if (LibC.Umount2(t, 0) == 0 || LibC.Umount2(t, LibC.MNT_DETACH) == 0)
             {
-                // Not root (e.g. a user namespace without the privilege): the setuid helper can.
-                try
-                {
-                    using var p = System.Diagnostics.Process.Start("fusermount3", ["-u", "-z", _mountPoint]);
-                    p.WaitForExit();
-                }
-                catch (System.ComponentModel.Win32Exception)
-                {
-                }
+                _unmounted = true;
+                return;
             }
+        }
+        // Not root (e.g. a user namespace without the privilege): the setuid helper can.
+        try
+        {
+            using var p = System.Diagnostics.Process.Start("fusermount3", ["-u", "-z", _mountPoint]);
+            p.WaitForExit();
+            _unmounted = p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
         }
     }
 
@@ -136,7 +140,9 @@ internal sealed unsafe class FuseSession : IDisposable
     {
         if (_session != IntPtr.Zero)
         {
-            LibFuse.SessionUnmount(_session);
+            // After Stop() unmounted, libfuse's own unmount would only fail noisily (it may go
+            // through fusermount3, which finds nothing mounted); destroy closes the device fd.
+            if (!_unmounted) LibFuse.SessionUnmount(_session);
             LibFuse.SessionDestroy(_session);
             _session = IntPtr.Zero;
         }

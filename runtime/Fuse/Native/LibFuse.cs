@@ -103,5 +103,6 @@ internal static class Errno
     public const int EINVAL = 22;
     public const int EROFS = 30;
     public const int ERANGE = 34;
+    public const int ENOSYS = 38;
     public const int ENODATA = 61;
 }

@@ -13,11 +13,16 @@ internal sealed class FileLayout
     public volatile FileBlocks? Blocks;
 }
 
-/// <summary>A file's block sizes as stored (with the uncompressed bit) and their positions in the image.</summary>
-internal sealed class FileBlocks(uint[] sizes, long[] positions)
+/// <summary>
+/// Checkpoints into a file's block list: every <see cref="Interval"/> blocks, where that block's
+/// size is listed and where its data starts. Memory stays at 1/256 of a full list, so a hostile
+/// block count cannot make us allocate gigabytes; a read walks at most 255 sizes from a checkpoint.
+/// </summary>
+internal sealed class FileBlocks(long[] positions, MetadataCursor[] cursors)
 {
-    public uint[] Sizes { get; } = sizes;
+    public const int Interval = 256;
     public long[] Positions { get; } = positions;
+    public MetadataCursor[] Cursors { get; } = cursors;
 }
 
 /// <summary>Where a directory's listing lives and its optional index for lookups in big directories.</summary>

@@ -13,11 +13,18 @@ internal sealed class MetadataBlock(long position, byte[] data, int length, long
     public long Next { get; } = next;
 }
 
-/// <summary>A position in a metadata table: the absolute position of a block and an offset in its payload.</summary>
+/// <summary>
+/// A position in a metadata table: the absolute position of a block and an offset in its payload.
+/// Remembers the decoded block it points into, so reading field after field costs no cache lookups.
+/// </summary>
 internal struct MetadataCursor(long block, int offset)
 {
     public long Block = block;
     public int Offset = offset;
+    public MetadataBlock? Current;
+
+    /// <summary>The same position without the block, for cursors kept in long-lived objects (inodes) so they do not pin blocks the cache let go.</summary>
+    public readonly MetadataCursor Detached => new(Block, Offset);
 }
 
 /// <summary>
@@ -117,11 +124,36 @@ internal sealed class MetadataTable(MetadataReader reader, long start, long end,
         return At(reference >> 16, (int)(reference & 0xFFFF));
     }
 
+    /// <summary>
+    /// Reads <paramref name="scratch"/>.Length bytes: a view into the cached block when they lie in
+    /// one block (no copy), else copied into <paramref name="scratch"/>.
+    /// </summary>
+    public ReadOnlySpan<byte> ReadSpan(ref MetadataCursor cursor, Span<byte> scratch)
+    {
+        var block = BlockAt(ref cursor);
+        if (cursor.Offset + scratch.Length <= block.Length)
+        {
+            var span = block.Data.AsSpan(cursor.Offset, scratch.Length);
+            cursor.Offset += scratch.Length;
+            return span;
+        }
+        Read(ref cursor, scratch);
+        return scratch;
+    }
+
+    private MetadataBlock BlockAt(ref MetadataCursor cursor)
+    {
+        if (cursor.Current is { } current && current.Position == cursor.Block) return current;
+        var block = reader.ReadBlock(cursor.Block, Start, End, Name);
+        cursor.Current = block;
+        return block;
+    }
+
     public void Read(ref MetadataCursor cursor, Span<byte> destination)
     {
         while (!destination.IsEmpty)
         {
-            var block = reader.ReadBlock(cursor.Block, Start, End, Name);
+            var block = BlockAt(ref cursor);
             if (cursor.Offset > block.Length)
                 throw new SquashFsException($"{Name} offset {cursor.Offset} is past the end of the block at {cursor.Block} ({block.Length} bytes)");
             if (cursor.Offset == block.Length)
@@ -147,24 +179,9 @@ internal sealed class MetadataTable(MetadataReader reader, long start, long end,
         }
     }
 
-    public ushort ReadUInt16(ref MetadataCursor cursor)
-    {
-        Span<byte> b = stackalloc byte[2];
-        Read(ref cursor, b);
-        return BinaryPrimitives.ReadUInt16LittleEndian(b);
-    }
+    public ushort ReadUInt16(ref MetadataCursor cursor) => BinaryPrimitives.ReadUInt16LittleEndian(ReadSpan(ref cursor, stackalloc byte[2]));
 
-    public uint ReadUInt32(ref MetadataCursor cursor)
-    {
-        Span<byte> b = stackalloc byte[4];
-        Read(ref cursor, b);
-        return BinaryPrimitives.ReadUInt32LittleEndian(b);
-    }
+    public uint ReadUInt32(ref MetadataCursor cursor) => BinaryPrimitives.ReadUInt32LittleEndian(ReadSpan(ref cursor, stackalloc byte[4]));
 
-    public ulong ReadUInt64(ref MetadataCursor cursor)
-    {
-        Span<byte> b = stackalloc byte[8];
-        Read(ref cursor, b);
-        return BinaryPrimitives.ReadUInt64LittleEndian(b);
-    }
+    public ulong ReadUInt64(ref MetadataCursor cursor) => BinaryPrimitives.ReadUInt64LittleEndian(ReadSpan(ref cursor, stackalloc byte[8]));
 }

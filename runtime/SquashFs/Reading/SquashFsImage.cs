@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 using Distri.SquashFs.Format;
 using Microsoft.Win32.SafeHandles;
@@ -19,6 +20,8 @@ public sealed class SquashFsImage : IDisposable
     public const int MaxSymlinkHops = 40;
     private const int MaxSymlinkSize = 65535;
     private const int MaxXattrValueSize = 65536;
+    /// <summary>Linux's XATTR_NAME_MAX; the stored name lacks the prefix, so this is generous.</summary>
+    private const int XattrNameMax = 255;
     private const int FragmentCacheSlots = 16;
 
     private readonly SafeFileHandle _handle;
@@ -179,10 +182,17 @@ public sealed class SquashFsImage : IDisposable
     /// <summary>Looks up one name in a directory; null if absent. Uses the directory index of big directories.</summary>
     public SquashFsInode? Lookup(SquashFsInode directory, string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length > SquashFsFormat.MaxNameLength) return Lookup(directory, ReadOnlySpan<byte>.Empty);
+        Span<byte> utf8 = stackalloc byte[SquashFsFormat.MaxNameLength * 3];
+        return Lookup(directory, utf8[..Encoding.UTF8.GetBytes(name, utf8)]);
+    }
+
+    /// <summary>Looks up one name given as raw bytes (as FUSE passes it; also names that are not UTF-8); null if absent.</summary>
+    public SquashFsInode? Lookup(SquashFsInode directory, ReadOnlySpan<byte> wanted)
+    {
         var layout = DirectoryOf(directory);
-        if (name.Length == 0 || name.Contains('/') || name.Contains('\0')) return null;
-        var wanted = Encoding.UTF8.GetBytes(name);
-        if (wanted.Length > SquashFsFormat.MaxNameLength) return null;
+        if (wanted.IsEmpty || wanted.Length > SquashFsFormat.MaxNameLength || wanted.IndexOfAny((byte)'/', (byte)0) >= 0) return null;
 
         var cursor = _directories.At(layout.StartBlock, layout.Offset);
         var remaining = layout.ListingSize;
@@ -200,8 +210,7 @@ public sealed class SquashFsImage : IDisposable
                 var start = _inodes.ReadUInt32(ref index);
                 var size = _inodes.ReadUInt32(ref index) + 1L;
                 if (size > SquashFsFormat.MaxNameLength) throw Corrupt($"directory index name of {size} bytes in inode {directory.InodeNumber}");
-                _inodes.Read(ref index, indexName[..(int)size]);
-                if (indexName[..(int)size].SequenceCompareTo(wanted) > 0) break;
+                if (_inodes.ReadSpan(ref index, indexName[..(int)size]).SequenceCompareTo(wanted) > 0) break;
                 if (offset < skip || offset >= layout.ListingSize) throw Corrupt($"directory index offset {offset} in inode {directory.InodeNumber}");
                 skip = offset;
                 block = start;
@@ -213,14 +222,14 @@ public sealed class SquashFsImage : IDisposable
             }
         }
 
-        Span<byte> entryName = stackalloc byte[SquashFsFormat.MaxNameLength];
+        Span<byte> scratch = stackalloc byte[SquashFsFormat.MaxNameLength];
         while (remaining > 0)
         {
             var header = ReadDirectoryHeader(ref cursor, ref remaining, directory);
             for (var i = 0; i < header.Count; i++)
             {
-                var entry = ReadDirectoryEntry(ref cursor, ref remaining, directory, entryName, out var nameLength);
-                var order = entryName[..nameLength].SequenceCompareTo(wanted);
+                var entry = ReadDirectoryEntryView(ref cursor, ref remaining, directory, scratch, out var entryName);
+                var order = entryName.SequenceCompareTo(wanted);
                 if (order == 0) return GetInode(((long)header.StartBlock << 16) | entry.Offset);
                 // Listings are sorted by name bytes: past the name means absent.
                 if (order > 0) return null;
@@ -263,8 +272,7 @@ public sealed class SquashFsImage : IDisposable
     private DirectoryHeader ReadDirectoryHeader(ref MetadataCursor cursor, ref long remaining, SquashFsInode directory)
     {
         if (remaining < 12) throw Corrupt($"directory listing of inode {directory.InodeNumber} ends inside a header");
-        Span<byte> b = stackalloc byte[12];
-        _directories.Read(ref cursor, b);
+        var b = _directories.ReadSpan(ref cursor, stackalloc byte[12]);
         remaining -= 12;
         var count = BinaryPrimitives.ReadUInt32LittleEndian(b) + 1L;
         if (count > SquashFsFormat.MaxDirectoryRun) throw Corrupt($"directory header of inode {directory.InodeNumber} claims {count} entries");
@@ -273,20 +281,27 @@ public sealed class SquashFsImage : IDisposable
 
     private DirectoryEntry ReadDirectoryEntry(ref MetadataCursor cursor, ref long remaining, SquashFsInode directory, Span<byte> name, out int nameLength)
     {
+        var entry = ReadDirectoryEntryView(ref cursor, ref remaining, directory, name, out var view);
+        nameLength = view.Length;
+        view.CopyTo(name);
+        return entry;
+    }
+
+    /// <summary>Reads one entry; <paramref name="name"/> views the cached block where possible (valid until the next read).</summary>
+    private DirectoryEntry ReadDirectoryEntryView(ref MetadataCursor cursor, ref long remaining, SquashFsInode directory, Span<byte> scratch, out ReadOnlySpan<byte> name)
+    {
         if (remaining < 8) throw Corrupt($"directory listing of inode {directory.InodeNumber} ends inside an entry");
-        Span<byte> b = stackalloc byte[8];
-        _directories.Read(ref cursor, b);
+        var b = _directories.ReadSpan(ref cursor, stackalloc byte[8]);
         var offset = BinaryPrimitives.ReadUInt16LittleEndian(b);
         var delta = BinaryPrimitives.ReadInt16LittleEndian(b[2..]);
         var type = BinaryPrimitives.ReadUInt16LittleEndian(b[4..]);
-        nameLength = BinaryPrimitives.ReadUInt16LittleEndian(b[6..]) + 1;
+        var nameLength = BinaryPrimitives.ReadUInt16LittleEndian(b[6..]) + 1;
         remaining -= 8 + nameLength;
         if (nameLength > SquashFsFormat.MaxNameLength || remaining < 0)
             throw Corrupt($"directory entry of {nameLength} bytes in inode {directory.InodeNumber}");
         if (offset >= SquashFsFormat.MetadataBlockSize) throw Corrupt($"directory entry inode offset {offset} in inode {directory.InodeNumber}");
-        _directories.Read(ref cursor, name[..nameLength]);
-        var entryName = name[..nameLength];
-        if (entryName.IndexOf((byte)'/') >= 0 || entryName.IndexOf((byte)0) >= 0 || entryName.SequenceEqual("."u8) || entryName.SequenceEqual(".."u8))
+        name = _directories.ReadSpan(ref cursor, scratch[..nameLength]);
+        if (name.IndexOfAny((byte)'/', (byte)0) >= 0 || name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
             throw Corrupt($"invalid name in directory inode {directory.InodeNumber}");
         return new DirectoryEntry(offset, delta, EntryType(type, "directory entry"));
     }
@@ -420,7 +435,7 @@ public sealed class SquashFsImage : IDisposable
         if (size < 3) throw Corrupt($"directory inode {number} has size {size}");
         if (startBlock >= _directories.End - _directories.Start || offset >= SquashFsFormat.MetadataBlockSize)
             throw Corrupt($"directory inode {number} points outside the directory table");
-        return new DirectoryLayout { StartBlock = startBlock, Offset = offset, ListingSize = size - 3, IndexCount = indexCount, Index = index };
+        return new DirectoryLayout { StartBlock = startBlock, Offset = offset, ListingSize = size - 3, IndexCount = indexCount, Index = index.Detached };
     }
 
     private FileLayout NewFileLayout(long blocksStart, long size, uint fragment, uint fragmentOffset, MetadataCursor blockList, uint number)
@@ -434,7 +449,7 @@ public sealed class SquashFsImage : IDisposable
             if (fragmentOffset >= blockSize || size % blockSize == 0) throw Corrupt($"file inode {number} has an invalid fragment offset {fragmentOffset}");
         }
         // The block list is 4 bytes per block in the inode table; a table can decompress to at
-        // most ~2730 times its stored size, which caps what a hostile size can make us allocate.
+        // most ~2730 times its stored size, so a longer list is a lie about the size.
         var maxBlocks = (_inodes.End - _inodes.Start) / 3 * SquashFsFormat.MetadataBlockSize / 4 + 1;
         if (blockCount > maxBlocks || blockCount > int.MaxValue / 8)
             throw Corrupt($"file inode {number} of {size} bytes needs more blocks than the inode table can list");
@@ -444,7 +459,7 @@ public sealed class SquashFsImage : IDisposable
             BlockCount = (int)blockCount,
             Fragment = fragment,
             FragmentOffset = (int)fragmentOffset,
-            BlockList = blockList,
+            BlockList = blockList.Detached,
         };
     }
 
@@ -474,7 +489,7 @@ public sealed class SquashFsImage : IDisposable
 
         var pairs = new List<KeyValuePair<string, byte[]>>((int)Math.Min(count, 64));
         var kv = _xattrValues.At((long)reference);
-        Span<byte> name = stackalloc byte[ushort.MaxValue];
+        Span<byte> name = stackalloc byte[XattrNameMax];
         for (var i = 0; i < count; i++)
         {
             var type = _xattrValues.ReadUInt16(ref kv);
@@ -487,6 +502,7 @@ public sealed class SquashFsImage : IDisposable
                 _ => throw Corrupt($"xattr set {index} has unknown name prefix {type & 0xFF}"),
             };
             if ((type & ~0x1FF) != 0) throw Corrupt($"xattr set {index} has invalid type {type:x}");
+            if (nameSize > XattrNameMax) throw Corrupt($"xattr set {index} has a name of {nameSize} bytes");
             _xattrValues.Read(ref kv, name[..nameSize]);
             var fullName = prefix + Encoding.UTF8.GetString(name[..nameSize]);
             var valueSize = _xattrValues.ReadUInt32(ref kv);
@@ -527,94 +543,136 @@ public sealed class SquashFsImage : IDisposable
         if (offset >= file.Size || buffer.IsEmpty) return 0;
         var end = Math.Min(file.Size, offset + buffer.Length);
         var total = (int)(end - offset);
-        var blocks = layout.Blocks ??= LoadBlocks(file, layout);
+        var destination = buffer[..total];
         var blockSize = _sb.BlockSize;
         var position = offset;
-        var destination = buffer[..total];
-        while (position < end)
+
+        // Blocks [first, last) hold the part of the range before the fragment tail.
+        var first = (int)Math.Min(offset / blockSize, layout.BlockCount);
+        var last = (int)Math.Min((end + blockSize - 1) / blockSize, layout.BlockCount);
+        if (first < last)
         {
-            var blockIndex = position / blockSize;
-            var inBlock = (int)(position % blockSize);
-            if (blockIndex >= layout.BlockCount)
+            var sizes = ArrayPool<uint>.Shared.Rent(last - first);
+            try
             {
-                var copied = ReadTail(file, layout, position - (long)layout.BlockCount * blockSize, destination[..(int)(end - position)]);
-                destination = destination[copied..];
-                position += copied;
-                continue;
-            }
-            var i = (int)blockIndex;
-            var logical = (int)Math.Min(blockSize, file.Size - blockIndex * blockSize);
-            var stored = blocks.Sizes[i];
-            int n;
-            if (stored == 0)
-            {
-                // A sparse block: the writer stored nothing for a block of zeros.
-                n = (int)Math.Min(logical - inBlock, end - position);
-                destination[..n].Clear();
-            }
-            else if ((stored & SquashFsFormat.DataUncompressedBit) != 0)
-            {
-                // Uncompressed blocks that follow each other on disk are read with one pread
-                // straight into the caller's buffer.
-                var last = i;
-                while (last + 1 < layout.BlockCount && (long)(last + 1) * blockSize < end
-                       && blocks.Sizes[last + 1] == (SquashFsFormat.DataUncompressedBit | (uint)blockSize)
-                       && blocks.Positions[last + 1] == blocks.Positions[last] + blockSize
-                       && (blocks.Sizes[last] & ~SquashFsFormat.DataUncompressedBit) == blockSize)
-                    last++;
-                var runEnd = Math.Min(end, (long)last * blockSize + Math.Min(blockSize, file.Size - (long)last * blockSize));
-                n = (int)(runEnd - position);
-                if ((stored & ~SquashFsFormat.DataUncompressedBit) != logical && last == i)
-                    throw Corrupt($"block {i} of inode {file.InodeNumber} is stored as {stored & ~SquashFsFormat.DataUncompressedBit} bytes, not {logical}");
-                if ((blocks.Sizes[last] & ~SquashFsFormat.DataUncompressedBit) != Math.Min(blockSize, file.Size - (long)last * blockSize))
-                    throw Corrupt($"block {last} of inode {file.InodeNumber} has the wrong stored size");
-                _reader.ReadExactly(destination[..n], blocks.Positions[i] + inBlock, $"data of inode {file.InodeNumber}");
-            }
-            else
-            {
-                var compressed = ArrayPool<byte>.Shared.Rent((int)stored);
-                var plain = ArrayPool<byte>.Shared.Rent(blockSize);
-                try
+                var dataPosition = BlockSizes(file, layout, first, sizes.AsSpan(0, last - first));
+                for (var i = first; i < last;)
                 {
-                    _reader.ReadExactly(compressed.AsSpan(0, (int)stored), blocks.Positions[i], $"data of inode {file.InodeNumber}");
-                    var length = BlockDecompressor.Decompress(_sb.Compression, compressed.AsSpan(0, (int)stored), plain.AsSpan(0, logical), $"block {i} of inode {file.InodeNumber}");
-                    if (length != logical) throw Corrupt($"block {i} of inode {file.InodeNumber} decompresses to {length} bytes, not {logical}");
-                    n = (int)Math.Min(logical - inBlock, end - position);
-                    plain.AsSpan(inBlock, n).CopyTo(destination);
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(plain);
-                    ArrayPool<byte>.Shared.Return(compressed);
+                    var inBlock = (int)(position - (long)i * blockSize);
+                    var logical = (int)Math.Min(blockSize, file.Size - (long)i * blockSize);
+                    var stored = sizes[i - first];
+                    var length = (int)(stored & ~SquashFsFormat.DataUncompressedBit);
+                    int n;
+                    var blocks = 1;
+                    if (stored == 0)
+                    {
+                        // A sparse block: the writer stored nothing for a block of zeros.
+                        n = (int)Math.Min(logical - inBlock, end - position);
+                        destination[..n].Clear();
+                    }
+                    else if ((stored & SquashFsFormat.DataUncompressedBit) != 0)
+                    {
+                        if (length != logical)
+                            throw Corrupt($"block {i} of inode {file.InodeNumber} is stored as {length} bytes, not {logical}");
+                        // Uncompressed blocks lie back to back: read the whole run with one pread
+                        // straight into the caller's buffer.
+                        while (i + blocks < last && sizes[i + blocks - first] == (SquashFsFormat.DataUncompressedBit | (uint)Math.Min(blockSize, file.Size - (long)(i + blocks) * blockSize)))
+                            blocks++;
+                        n = (int)(Math.Min(end, (long)(i + blocks) * blockSize) - position);
+                        _reader.ReadExactly(destination[..n], dataPosition + inBlock, $"data of inode {file.InodeNumber}");
+                    }
+                    else
+                    {
+                        n = (int)Math.Min(logical - inBlock, end - position);
+                        ReadCompressedBlock(file, i, dataPosition, length, logical, inBlock, destination[..n]);
+                    }
+                    for (var j = 0; j < blocks; j++) dataPosition += sizes[i + j - first] & ~SquashFsFormat.DataUncompressedBit;
+                    i += blocks;
+                    destination = destination[n..];
+                    position += n;
                 }
             }
-            destination = destination[n..];
-            position += n;
+            finally
+            {
+                ArrayPool<uint>.Shared.Return(sizes);
+            }
         }
+        if (position < end)
+            ReadTail(file, layout, position - (long)layout.BlockCount * blockSize, destination);
         return total;
     }
 
-    private FileBlocks LoadBlocks(SquashFsInode file, FileLayout layout)
+    private void ReadCompressedBlock(SquashFsInode file, int index, long position, int stored, int logical, int inBlock, Span<byte> destination)
     {
-        var raw = new byte[layout.BlockCount * 4];
-        var cursor = layout.BlockList;
-        _inodes.Read(ref cursor, raw);
-        var sizes = new uint[layout.BlockCount];
-        var positions = new long[layout.BlockCount];
-        var position = layout.BlocksStart;
-        for (var i = 0; i < sizes.Length; i++)
+        var compressed = ArrayPool<byte>.Shared.Rent(stored);
+        var plain = ArrayPool<byte>.Shared.Rent(logical);
+        try
         {
-            var stored = BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(i * 4));
-            var length = stored & ~SquashFsFormat.DataUncompressedBit;
-            if (length > _sb.BlockSize || (stored & ~(SquashFsFormat.DataUncompressedBit | 0xFFFFFF)) != 0)
-                throw Corrupt($"block {i} of inode {file.InodeNumber} has stored size {stored:x}");
-            if (position < 0 || position + length > _sb.BytesUsed)
-                throw Corrupt($"block {i} of inode {file.InodeNumber} lies outside the image");
-            sizes[i] = stored;
-            positions[i] = position;
-            position += length;
+            _reader.ReadExactly(compressed.AsSpan(0, stored), position, $"data of inode {file.InodeNumber}");
+            var length = BlockDecompressor.Decompress(_sb.Compression, compressed.AsSpan(0, stored), plain.AsSpan(0, logical), $"block {index} of inode {file.InodeNumber}");
+            if (length != logical) throw Corrupt($"block {index} of inode {file.InodeNumber} decompresses to {length} bytes, not {logical}");
+            plain.AsSpan(inBlock, destination.Length).CopyTo(destination);
         }
-        return new FileBlocks(sizes, positions);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(plain);
+            ArrayPool<byte>.Shared.Return(compressed);
+        }
+    }
+
+    /// <summary>Fills <paramref name="sizes"/> with the stored sizes of blocks from <paramref name="first"/> on; returns where block <paramref name="first"/> starts.</summary>
+    private long BlockSizes(SquashFsInode file, FileLayout layout, int first, Span<uint> sizes)
+    {
+        var blocks = layout.Blocks ??= ScanBlocks(file, layout);
+        var checkpoint = first / FileBlocks.Interval;
+        var cursor = blocks.Cursors[checkpoint];
+        var position = blocks.Positions[checkpoint];
+        Span<byte> raw = stackalloc byte[4 * 64];
+        for (var skip = first - checkpoint * FileBlocks.Interval; skip > 0;)
+        {
+            var n = Math.Min(skip, 64);
+            _inodes.Read(ref cursor, raw[..(4 * n)]);
+            for (var j = 0; j < n; j++) position += BinaryPrimitives.ReadUInt32LittleEndian(raw[(4 * j)..]) & ~SquashFsFormat.DataUncompressedBit;
+            skip -= n;
+        }
+        _inodes.Read(ref cursor, MemoryMarshal.AsBytes(sizes));
+        if (!BitConverter.IsLittleEndian)
+            for (var j = 0; j < sizes.Length; j++) sizes[j] = BinaryPrimitives.ReverseEndianness(sizes[j]);
+        return position;
+    }
+
+    /// <summary>
+    /// Walks the whole block list once: checks every size and that every block lies inside the
+    /// image (so reads need no further checks on it), and records a checkpoint every 256 blocks.
+    /// </summary>
+    private FileBlocks ScanBlocks(SquashFsInode file, FileLayout layout)
+    {
+        var count = (layout.BlockCount + FileBlocks.Interval - 1) / FileBlocks.Interval;
+        var positions = new long[Math.Max(count, 1)];
+        var cursors = new MetadataCursor[Math.Max(count, 1)];
+        var cursor = layout.BlockList;
+        var position = layout.BlocksStart;
+        cursors[0] = cursor;
+        positions[0] = position;
+        Span<byte> raw = stackalloc byte[4 * FileBlocks.Interval];
+        for (var k = 0; k < count; k++)
+        {
+            positions[k] = position;
+            cursors[k] = cursor.Detached;
+            var n = Math.Min(FileBlocks.Interval, layout.BlockCount - k * FileBlocks.Interval);
+            _inodes.Read(ref cursor, raw[..(4 * n)]);
+            for (var j = 0; j < n; j++)
+            {
+                var stored = BinaryPrimitives.ReadUInt32LittleEndian(raw[(4 * j)..]);
+                var length = stored & ~SquashFsFormat.DataUncompressedBit;
+                if (length > _sb.BlockSize || (stored & ~(SquashFsFormat.DataUncompressedBit | 0xFFFFFF)) != 0)
+                    throw Corrupt($"block {k * FileBlocks.Interval + j} of inode {file.InodeNumber} has stored size {stored:x}");
+                position += length;
+                if (position > _sb.BytesUsed)
+                    throw Corrupt($"block {k * FileBlocks.Interval + j} of inode {file.InodeNumber} lies outside the image");
+            }
+        }
+        return new FileBlocks(positions, cursors);
     }
 
     private sealed class FragmentBlock(uint index, byte[] data, int length)

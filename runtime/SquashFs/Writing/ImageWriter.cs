@@ -43,6 +43,19 @@ internal sealed class ImageWriter
 
     public void Write(string sourceDirectory, (uint, uint, ulong)? exclude)
     {
+        try
+        {
+            WriteImage(sourceDirectory, exclude);
+        }
+        catch (OverflowException e)
+        {
+            // A table offset or count outgrew its on-disk field: far beyond any package, but not a crash.
+            throw new SquashFsException($"'{sourceDirectory}' is too large for a SquashFS image: {e.Message}", e);
+        }
+    }
+
+    private void WriteImage(string sourceDirectory, (uint, uint, ulong)? exclude)
+    {
         var ids = new IdTable();
         var xattrs = new XattrTable();
         var scanner = new SourceScanner(_options, ids, xattrs, exclude);
@@ -145,7 +158,7 @@ internal sealed class ImageWriter
         var blocks = new uint[(size + _blockSize - 1) / _blockSize];
         var mayHaveHoles = (long)st.Blocks * 512 < size;
         var chunkSize = buffer.Length / _blockSize * _blockSize;
-        long position = 0, nextData = 0, sparse = 0;
+        long position = 0, nextData = -1, sparse = 0;
         var block = 0;
         while (position < size)
         {

@@ -31,7 +31,14 @@ public static class SquashFsWriter
         }
         catch
         {
-            File.Delete(temporary);
+            try
+            {
+                File.Delete(temporary);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Keep the original error; the directory may not even exist.
+            }
             throw;
         }
     }

@@ -26,6 +26,28 @@ public sealed class LifecycleTests
     }
 
     [TestMethod]
+    public void SigtermWithABusyMountDetachesItAndExits()
+    {
+        Requires.Fuse();
+        using var temp = new TempDirectory("fuse-busy");
+        var store = new TestStore(temp);
+        store.Add("a-amd64-1-1", ("bin/a", "a"));
+        using var mount = RoMount.Start(store.Directory, temp.CreateDirectory("ro"));
+        using var user = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", ["60"]) { WorkingDirectory = mount["a-amd64-1-1/out"] })!;
+        try
+        {
+            mount.Signal(15);
+            Assert.IsTrue(mount.Process.WaitForExit(TimeSpan.FromSeconds(30)), "exits although a process sits in the mount");
+            Assert.AreEqual(0, mount.Process.ExitCode, mount.StandardError);
+            Assert.IsFalse(RoMount.IsMounted(mount.MountPoint));
+        }
+        finally
+        {
+            user.Kill();
+        }
+    }
+
+    [TestMethod]
     public void Kill9LeavesNoMountAndAStaleSocketIsCleanedUp()
     {
         Requires.Fuse();
@@ -84,6 +106,34 @@ public sealed class LifecycleTests
         var (exitCode, error) = RoMount.RunExpectingFailure(temp["missing"], temp.CreateDirectory("ro"));
         Assert.AreNotEqual(0, exitCode);
         Assert.AreEqual($"distri fuse: store directory {temp["missing"]} does not exist", error.Trim());
+    }
+
+    [TestMethod]
+    [DataRow("--pkgs", "zsh-5.9", "--pkgs: 'zsh-5.9' is not a full package name")]
+    [DataRow("--extra-dir", "a/b", "--extra-dir: 'a/b' is not a single directory name")]
+    [DataRow("--extra-dir", "bin", "--extra-dir: 'bin' is an exchange directory")]
+    public void BadArgumentsAreRefusedBeforeMounting(string option, string value, string message)
+    {
+        using var temp = new TempDirectory("fuse-args");
+        var (exitCode, error) = RoMount.RunExpectingFailure(temp.CreateDirectory("store"), temp.CreateDirectory("ro"), option, value);
+        Assert.AreEqual(2, exitCode);
+        StringAssert.StartsWith(error, "distri fuse: " + message);
+    }
+
+    [TestMethod]
+    public void NoDevFuseIsOneClearError()
+    {
+        Requires.Root();
+        var unshare = Requires.Tool("unshare");
+        using var temp = new TempDirectory("fuse-nodev");
+        var distri = Path.Combine(AppContext.BaseDirectory, "distri.dll");
+        // In a private mount namespace, /dev becomes a tmpfs holding only what dotnet needs.
+        var script = $"mount --rbind /dev '{temp.CreateDirectory("dev")}' && mount -t tmpfs tmpfs /dev && "
+            + $"for n in null zero urandom random; do touch /dev/$n && mount --bind '{temp["dev"]}'/$n /dev/$n; done && "
+            + $"exec dotnet '{distri}' fuse --store '{temp.CreateDirectory("store")}' '{temp.CreateDirectory("ro")}'";
+        var result = ExternalTool.Run(unshare, ["-m", "--propagation", "private", "bash", "-c", script]);
+        Assert.AreEqual(1, result.ExitCode, result.StandardError);
+        Assert.AreEqual("distri fuse: /dev/fuse is missing: load the fuse module (modprobe fuse), or pass the device into this container", result.StandardError.Trim());
     }
 
     [TestMethod]
