@@ -64,6 +64,7 @@ now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 setup=(); ready=()
 for run in $(seq 1 "$RUNS"); do
+  : > "$work/env/fuse.log"   # before the start: the child's own truncation races with our grep
   t0=$(now)
   "${DISTRI[@]}" fuse --store "$store" --pkgs "$closure" --extra-dir "$self" "$mnt" > "$work/env/fuse.log" 2>&1 &
   daemon=$!
