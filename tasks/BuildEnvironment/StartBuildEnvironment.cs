@@ -7,7 +7,8 @@ namespace Distri.Tasks.BuildEnvironment;
 
 /// <summary>
 /// Prepares a package's build environment: mounts the filtered /ro of its closure (when it has
-/// one), writes the sandbox spec, and returns the command prefix every build step runs through.
+/// one), and writes the sandbox twice: as the JSON spec <c>distri sandbox</c> reads and as the
+/// bubblewrap argument list each build step passes to <c>bwrap --args</c>.
 /// Any daemon left by a cancelled earlier build of the same package is stopped first.
 /// </summary>
 public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
@@ -54,10 +55,6 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     public int ReadyTimeoutSeconds { get; set; } = 30;
 
     public string? ProjectFile { get; set; }
-
-    /// <summary><c>&lt;DistriCommand&gt; sandbox --spec FILE</c>: the SDK prepends it and <c>--</c> to each step.</summary>
-    [Output]
-    public string SandboxCommand { get; private set; } = "";
 
     /// <summary>Where to write the spec: the file <c>$(DistriSandboxCommand)</c> names.</summary>
     [Required]
@@ -128,7 +125,6 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
                 .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
             Bubblewrap.WriteArgumentsFile(ArgumentsFile, Bubblewrap.SandboxArguments(spec, name => stepEnvironment.GetValueOrDefault(name)));
         }
-        SandboxCommand = $"{string.Join(' ', distri)} sandbox --bwrap {BubblewrapPath} --spec {SpecFile}";
         Log.LogMessage(MessageImportance.Normal, "Build environment of {0}: {1} packages at /ro, ready in {2} ms", self, closure.Count, clock.ElapsedMilliseconds);
         return true;
     }
