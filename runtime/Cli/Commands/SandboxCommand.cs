@@ -1,17 +1,60 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
+using Distri.Sandbox;
 
 namespace Distri.Cli.Commands;
 
-internal static class SandboxCommand
+/// <summary>
+/// <c>distri sandbox --spec FILE -- COMMAND…</c>: the command prefix the SDK runs every build step
+/// through. Reads the spec the prepare target wrote and replaces itself (execv) with bubblewrap,
+/// so signals, exit codes and the process tree are the build step's own.
+/// </summary>
+internal static partial class SandboxCommand
 {
     public static Command Create()
     {
+        var spec = new Option<FileInfo>("--spec") { Description = "The sandbox spec (JSON) written by the build's prepare step.", Required = true };
+        var bwrap = new Option<string>("--bwrap") { Description = "The bubblewrap executable.", DefaultValueFactory = _ => Bubblewrap.DefaultPath };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the bubblewrap command line instead of running it." };
+        var commandLine = new Argument<string[]>("command") { Description = "The build step and its arguments (after --).", Arity = ArgumentArity.OneOrMore };
         var command = new Command("sandbox", "Run a command in a build environment: a filtered /ro and fresh namespaces.");
-        command.SetAction(_ =>
+        command.Options.Add(spec);
+        command.Options.Add(bwrap);
+        command.Options.Add(dryRun);
+        command.Arguments.Add(commandLine);
+        command.SetAction(parseResult =>
         {
-            Console.Error.WriteLine("distri sandbox: not implemented yet");
-            return 2;
+            var specFile = parseResult.GetValue(spec)!;
+            SandboxSpec sandbox;
+            try
+            {
+                sandbox = SandboxSpec.Read(specFile.FullName);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"distri sandbox: {e.Message}");
+                return 2;
+            }
+            var bwrapPath = parseResult.GetValue(bwrap)!;
+            var args = Bubblewrap.Arguments(sandbox, Environment.CurrentDirectory, parseResult.GetValue(commandLine)!);
+            if (parseResult.GetValue(dryRun))
+            {
+                Console.WriteLine(string.Join(' ', args.Prepend(bwrapPath).Select(Quote)));
+                return 0;
+            }
+            string?[] argv = [bwrapPath, .. args, null];
+            Console.Out.Flush();
+            execv(bwrapPath, argv);
+            Console.Error.WriteLine($"distri sandbox: cannot run {bwrapPath}: {Marshal.GetLastPInvokeErrorMessage()} (install bubblewrap)");
+            return 127;
         });
         return command;
     }
+
+    private static string Quote(string s) =>
+        s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '_' or '.' or '=' or ':' or ',' or '+')
+            ? s : "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int execv(string path, [MarshalAs(UnmanagedType.LPArray, ArraySubType = UnmanagedType.LPUTF8Str)] string?[] argv);
 }

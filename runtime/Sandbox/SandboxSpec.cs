@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Distri.Sandbox;
+
+/// <summary>
+/// One package build's sandbox, written once by the prepare target and read by every
+/// <c>distri sandbox</c> step: a file rather than command-line flags so the command prefix the
+/// SDK prepends to each step is just <c>distri sandbox --spec FILE</c>, with nothing to quote.
+/// </summary>
+public sealed class SandboxSpec
+{
+    /// <summary>Host directory shown read-only at <c>/ro</c>: the filtered <c>distri fuse</c> mount. Null: an empty <c>/ro</c>.</summary>
+    public string? View { get; set; }
+
+    /// <summary>The package's own full name: <c>/ro/&lt;Self&gt;</c> is <see cref="Destination"/>, writable.</summary>
+    public string? Self { get; set; }
+
+    /// <summary>Host directory bound writable at <c>/ro/&lt;Self&gt;</c>, so <c>make install</c> writes at the real prefix.</summary>
+    public string? Destination { get; set; }
+
+    /// <summary>Host directories bound writable at their own path (the build directory, the DESTDIR root).</summary>
+    public List<string> Writable { get; set; } = [];
+
+    /// <summary>Extra read-only binds: sandbox path → host path (e.g. the host-shadow directory).</summary>
+    public SortedDictionary<string, string> ReadOnly { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Variables set inside the sandbox (PATH, CPATH, LDFLAGS…), overriding inherited ones.</summary>
+    public SortedDictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>False (the default): a fresh network namespace with only a loopback interface.</summary>
+    public bool Network { get; set; }
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+
+    public static SandboxSpec Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SandboxSpec>(File.ReadAllText(path), Options)
+                ?? throw new InvalidDataException($"{path}: empty sandbox spec");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: malformed sandbox spec: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Writes only when the content changes, so the file's timestamp can be an incremental-build input.</summary>
+    public void Write(string path)
+    {
+        var json = ToJson();
+        if (File.Exists(path) && File.ReadAllText(path) == json) return;
+        var temp = path + $".{System.Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, json);
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Distri.Tasks.BuildEnvironment;
+
+/// <summary>
+/// The filtered /ro of one build: a <c>distri fuse --pkgs CLOSURE --extra-dir SELF</c> daemon
+/// mounted in <c>&lt;env&gt;/ro</c>, tracked by a pid file so that the cleanup target, or the next
+/// build after a cancelled one, can stop it and make sure the mount is gone.
+/// </summary>
+internal static partial class BuildView
+{
+    public static string MountPoint(string environmentDirectory) => Path.Combine(environmentDirectory, "ro");
+    private static string PidFile(string environmentDirectory) => Path.Combine(environmentDirectory, "fuse.pid");
+    public static string LogFile(string environmentDirectory) => Path.Combine(environmentDirectory, "fuse.log");
+
+    /// <summary>
+    /// Starts the daemon and returns once it printed <c>ready</c> (the mount is live). Its output
+    /// goes to a log file, not a pipe: the daemon outlives this task's process.
+    /// </summary>
+    public static void Start(string environmentDirectory, IReadOnlyList<string> distriCommand, string store,
+        IEnumerable<string> packages, string self, TimeSpan timeout)
+    {
+        var mountPoint = MountPoint(environmentDirectory);
+        Directory.CreateDirectory(mountPoint);
+        var log = LogFile(environmentDirectory);
+        File.WriteAllText(log, "");
+        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = false };
+        // sh only redirects and execs, so the pid is the daemon's own.
+        foreach (var a in (string[])["-c", "exec \"$@\" >>\"$0\" 2>&1 </dev/null", log, .. distriCommand,
+            "fuse", "--store", store, "--pkgs", string.Join(',', packages), "--extra-dir", self, mountPoint])
+            info.ArgumentList.Add(a);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start " + distriCommand[0]);
+        File.WriteAllText(PidFile(environmentDirectory), process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            if (ReadyLine(log)) return;
+            if (process.HasExited)
+                throw new InvalidOperationException($"distri fuse exited with {process.ExitCode} before the view was ready:\n{Tail(log)}");
+            if (clock.Elapsed > timeout)
+            {
+                Stop(environmentDirectory);
+                throw new TimeoutException($"distri fuse was not ready after {timeout.TotalSeconds:0} s:\n{Tail(log)}");
+            }
+            Thread.Sleep(1);
+        }
+    }
+
+    /// <summary>Stops the daemon (SIGTERM, then SIGKILL) and detaches any mount left; safe to call when nothing runs.</summary>
+    public static void Stop(string environmentDirectory)
+    {
+        var pidFile = PidFile(environmentDirectory);
+        var mountPoint = MountPoint(environmentDirectory);
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && IsOurDaemon(pid, mountPoint))
+        {
+            kill(pid, 15);
+            var clock = Stopwatch.StartNew();
+            while (Directory.Exists($"/proc/{pid}") && !IsZombie(pid) && clock.Elapsed < TimeSpan.FromSeconds(5))
+                Thread.Sleep(5);
+            if (Directory.Exists($"/proc/{pid}") && !IsZombie(pid)) kill(pid, 9);
+        }
+        if (IsMounted(mountPoint))
+        {
+            // The daemon died without unmounting: a lazy detach never blocks on a dead connection.
+            umount2(mountPoint, 2 /* MNT_DETACH */);
+        }
+        File.Delete(pidFile);
+    }
+
+    public static bool IsMounted(string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd('/');
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length > 4 && Unescape(fields[4]) == full) return true;
+        }
+        return false;
+    }
+
+    private static bool IsOurDaemon(int pid, string mountPoint)
+    {
+        try
+        {
+            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
+            return cmdline.Contains("fuse\0", StringComparison.Ordinal) && cmdline.Contains(mountPoint, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false; // gone
+        }
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat.Length > stat.LastIndexOf(')') + 2 && stat[stat.LastIndexOf(')') + 2] == 'Z';
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    private static bool ReadyLine(string log)
+    {
+        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var buffer = new byte[Math.Min(stream.Length, 1 << 16)];
+        var read = stream.Read(buffer);
+        return Encoding.UTF8.GetString(buffer, 0, read).Split('\n').Any(l => l.Trim() == "ready");
+    }
+
+    public static string Tail(string log, int lines = 30) =>
+        File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(lines)) : "";
+
+    // mountinfo escapes space, tab, newline and backslash as \ooo.
+    private static string Unescape(string field)
+    {
+        if (!field.Contains('\\')) return field;
+        var sb = new StringBuilder();
+        for (var i = 0; i < field.Length; i++)
+        {
+            if (field[i] == '\\' && IsOctal(field, i + 1))
+            {
+                sb.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else sb.Append(field[i]);
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsOctal(string s, int start) =>
+        start + 3 <= s.Length && s[start] is >= '0' and <= '7' && s[start + 1] is >= '0' and <= '7' && s[start + 2] is >= '0' and <= '7';
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int umount2(string target, int flags);
+}

@@ -1,0 +1,228 @@
+using System.Text;
+using Distri.Packages;
+using Distri.Tasks.Elf;
+
+namespace Distri.Tasks.BuildEnvironment;
+
+/// <summary>
+/// Finds what an installed package needs at run time, from its files rather than from
+/// declarations: every ELF file's <c>DT_NEEDED</c> resolved the way the loader will (its own
+/// rpath/runpath, then the view's <c>/ro/lib</c>, then the host's library directories),
+/// <c>#!/ro/…</c> interpreters, and pkg-config <c>Requires</c>/<c>Requires.private</c>. Paths under
+/// <c>/ro/&lt;self&gt;</c> map to the image root, other <c>/ro</c> paths to the build's view.
+/// </summary>
+public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
+{
+    /// <summary>Where the host base system (glibc and friends) keeps libraries: the host toolchain stage.</summary>
+    public static readonly IReadOnlyList<string> HostLibraryDirectories =
+        ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
+
+    private static readonly string[] PkgConfigDirectories = ["lib/pkgconfig", "share/pkgconfig"];
+    private static readonly string[] HostPkgConfigDirectories =
+        ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig", "/usr/share/pkgconfig"];
+
+    private readonly string _imageRoot = Path.GetFullPath(imageRoot).TrimEnd('/');
+    private readonly string? _view = view is null ? null : Path.GetFullPath(view).TrimEnd('/');
+
+    public IReadOnlyList<string> HostLibraries { get; init; } = HostLibraryDirectories;
+
+    /// <summary>Packages found (full names, never self).</summary>
+    public SortedSet<PackageFullName> Packages { get; } = [];
+
+    /// <summary>Host libraries (<c>libc.so.6</c>) and host pkg-config modules (<c>zlib.pc</c>).</summary>
+    public SortedSet<string> SystemRequirements { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What nothing provides, e.g. "out/bin/zsh: libfoo.so.1": the task warns.</summary>
+    public List<string> Unresolved { get; } = [];
+
+    /// <summary>"out/bin/zsh: libncursesw.so.6 → ncurses-amd64-6.4-1" lines, for the detailed log.</summary>
+    public List<string> Trace { get; } = [];
+
+    public void ScanAll()
+    {
+        if (!Directory.Exists(_imageRoot)) return;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        foreach (var file in new DirectoryInfo(_imageRoot).EnumerateFiles("*", options))
+        {
+            if (file.LinkTarget is not null || file.Length < 4) continue;
+            ScanFile(file.FullName);
+        }
+    }
+
+    public void ScanFile(string path)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        using (var stream = File.OpenRead(path))
+        {
+            if (stream.Read(magic) < 4) return;
+        }
+        var relative = Path.GetRelativePath(_imageRoot, path);
+        if (magic[0] == 0x7f && magic[1] == (byte)'E' && magic[2] == (byte)'L' && magic[3] == (byte)'F')
+        {
+            if (ElfFile.TryRead(path, out var elf))
+                foreach (var needed in elf.Needed) ResolveLibrary(relative, elf, needed);
+        }
+        else if (magic[0] == (byte)'#' && magic[1] == (byte)'!')
+        {
+            ResolveInterpreter(relative, path);
+        }
+        else if (path.EndsWith(".pc", StringComparison.Ordinal) && PkgConfigDirectories.Any(d => relative.StartsWith("out/" + d + "/", StringComparison.Ordinal)))
+        {
+            foreach (var module in PkgConfigRequires(File.ReadLines(path))) ResolvePkgConfig(relative, module);
+        }
+    }
+
+    private void ResolveLibrary(string relative, ElfFile elf, string needed)
+    {
+        if (needed.Contains('/')) return; // a path, not a search: nothing to pin
+        // The loader ignores DT_RPATH when DT_RUNPATH is present.
+        var searchPath = elf.RunPath.Count > 0 ? elf.RunPath : elf.RPath;
+        var origin = "/ro/" + self + "/" + Path.GetDirectoryName(relative);
+        foreach (var entry in searchPath)
+        {
+            var dir = entry.Replace("${ORIGIN}", origin, StringComparison.Ordinal).Replace("$ORIGIN", origin, StringComparison.Ordinal);
+            if (!dir.StartsWith('/')) continue;
+            var host = MapToHost(dir);
+            if (host is not null && Exists(Path.Combine(host, needed)))
+            {
+                Record(relative, needed, Path.Combine(host, needed), system: !dir.StartsWith("/ro/", StringComparison.Ordinal));
+                return;
+            }
+        }
+        foreach (var candidate in (string?[])[Path.Combine(_imageRoot, "out/lib", needed), _view is null ? null : Path.Combine(_view, "lib", needed)])
+        {
+            if (candidate is not null && Exists(candidate))
+            {
+                Record(relative, needed, candidate, system: false);
+                return;
+            }
+        }
+        if (HostLibraries.Any(d => Exists(Path.Combine(d, needed))))
+        {
+            Record(relative, needed, null, system: true);
+            return;
+        }
+        Unresolved.Add($"{relative}: {needed}");
+    }
+
+    private void ResolveInterpreter(string relative, string path)
+    {
+        string line;
+        using (var reader = new StreamReader(path, Encoding.UTF8))
+        {
+            var buffer = new char[512];
+            var read = reader.Read(buffer);
+            line = new string(buffer, 0, read).Split('\n')[0][2..].Trim();
+        }
+        var interpreter = line.Split(' ', '\t')[0];
+        if (!interpreter.StartsWith("/ro/", StringComparison.Ordinal)) return; // host /bin/sh: the toolchain stage
+        var host = MapToHost(interpreter);
+        if (host is not null && Exists(host))
+            Record(relative, interpreter, host, system: false);
+        else
+            Unresolved.Add($"{relative}: #!{interpreter}");
+    }
+
+    private void ResolvePkgConfig(string relative, string module)
+    {
+        var file = module + ".pc";
+        foreach (var root in (string?[])[Path.Combine(_imageRoot, "out"), _view])
+        {
+            if (root is null) continue;
+            foreach (var dir in PkgConfigDirectories)
+            {
+                var candidate = Path.Combine(root, dir, file);
+                if (Exists(candidate))
+                {
+                    Record(relative, file, candidate, system: false);
+                    return;
+                }
+            }
+        }
+        if (HostPkgConfigDirectories.Any(d => Exists(Path.Combine(d, file))))
+            Record(relative, file, null, system: true);
+        else
+            Unresolved.Add($"{relative}: pkg-config module {module}");
+    }
+
+    /// <summary>A /ro path as a host path: /ro/&lt;self&gt; is the image root, the rest the view; host paths stay.</summary>
+    private string? MapToHost(string path)
+    {
+        if (!path.StartsWith("/ro/", StringComparison.Ordinal)) return path;
+        var rest = path["/ro/".Length..];
+        var selfPrefix = self + "/";
+        if (rest == self.ToString() || rest.StartsWith(selfPrefix, StringComparison.Ordinal))
+            return _imageRoot + rest[self.ToString().Length..];
+        return _view is null ? null : _view + "/" + rest;
+    }
+
+    private void Record(string relative, string what, string? hostPath, bool system)
+    {
+        if (system)
+        {
+            SystemRequirements.Add(what);
+            Trace.Add($"{relative}: {what} -> host");
+            return;
+        }
+        var provider = Provider(hostPath!);
+        if (provider is { } full && full != self)
+        {
+            Packages.Add(full);
+            Trace.Add($"{relative}: {what} -> {full}");
+        }
+    }
+
+    /// <summary>The package a file in the image root or the view belongs to, following exchange-dir symlinks.</summary>
+    private PackageFullName? Provider(string hostPath)
+    {
+        if (hostPath.StartsWith(_imageRoot + "/", StringComparison.Ordinal)) return self;
+        if (_view is null || !hostPath.StartsWith(_view + "/", StringComparison.Ordinal)) return null;
+        var target = new FileInfo(hostPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? hostPath;
+        if (!target.StartsWith(_view + "/", StringComparison.Ordinal)) return null;
+        var first = target[(_view.Length + 1)..].Split('/')[0];
+        return PackageFullName.TryParse(first, out var full) ? full : null;
+    }
+
+    /// <summary>A file that exists after following symlinks (File.Exists is true for a dangling link).</summary>
+    private static bool Exists(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) return false;
+        if (info.LinkTarget is null) return true;
+        try
+        {
+            return info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true };
+        }
+        catch (IOException)
+        {
+            return false; // a symlink loop
+        }
+    }
+
+    /// <summary>Module names of <c>Requires:</c> and <c>Requires.private:</c>, without version constraints.</summary>
+    public static IEnumerable<string> PkgConfigRequires(IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            var colon = line.IndexOf(':');
+            if (colon < 0) continue;
+            var key = line[..colon].Trim();
+            if (key is not ("Requires" or "Requires.private")) continue;
+            var skipVersion = false;
+            foreach (var token in line[(colon + 1)..].Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (token is "=" or "<" or ">" or "<=" or ">=" or "!=")
+                {
+                    skipVersion = true;
+                    continue;
+                }
+                if (skipVersion)
+                {
+                    skipVersion = false;
+                    continue;
+                }
+                yield return token;
+            }
+        }
+    }
+}

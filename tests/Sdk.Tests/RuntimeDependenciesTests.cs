@@ -1,0 +1,202 @@
+using Distri.Packages;
+using Distri.Tasks.BuildEnvironment;
+using Distri.Testing;
+
+namespace Sdk.Tests;
+
+/// <summary>
+/// Runtime dependency discovery on tiny packages compiled in the test: a library package in a
+/// /ro-shaped view, and an image root linking against it.
+/// </summary>
+[TestClass]
+public sealed class RuntimeDependenciesTests
+{
+    private static readonly PackageFullName Self = PackageFullName.Parse("app-amd64-1.0-1");
+    private static readonly PackageFullName Demo = PackageFullName.Parse("demo-amd64-2.0-3");
+    private static readonly PackageFullName Base = PackageFullName.Parse("base-amd64-1-1");
+    private static readonly PackageFullName Tool = PackageFullName.Parse("tool-amd64-5-1");
+
+    private sealed class Fixture : IDisposable
+    {
+        public TempDirectory Temp { get; } = new("rdeps");
+        public string View => Temp["view"];
+        public string Image => Temp["image"];
+        public string Repo => Temp["repo"];
+
+        public Fixture()
+        {
+            var gcc = Requires.Tool("gcc");
+            // The view: demo ships libdemo.so.1 and demo.pc, shown in the /ro/lib exchange dir too.
+            var demoLib = Directory.CreateDirectory(Path.Combine(View, Demo.ToString(), "out/lib")).FullName;
+            File.WriteAllText(Temp["demo.c"], "int demo(void) { return 42; }\n");
+            Compile(gcc, "-shared", "-fPIC", "-Wl,-soname,libdemo.so.1", "-o", Path.Combine(demoLib, "libdemo.so.1"), Temp["demo.c"]);
+            File.CreateSymbolicLink(Path.Combine(demoLib, "libdemo.so"), "libdemo.so.1");
+            Directory.CreateDirectory(Path.Combine(demoLib, "pkgconfig"));
+            File.WriteAllText(Path.Combine(demoLib, "pkgconfig/demo.pc"), "Name: demo\nVersion: 2.0\nLibs: -ldemo\n");
+            Directory.CreateDirectory(Path.Combine(View, "lib/pkgconfig"));
+            File.CreateSymbolicLink(Path.Combine(View, "lib/libdemo.so.1"), $"../{Demo}/out/lib/libdemo.so.1");
+            File.CreateSymbolicLink(Path.Combine(View, "lib/pkgconfig/demo.pc"), $"../../{Demo}/out/lib/pkgconfig/demo.pc");
+            Directory.CreateDirectory(Path.Combine(View, Tool.ToString(), "out/bin"));
+            File.WriteAllText(Path.Combine(View, Tool.ToString(), "out/bin/interp"), "#!/bin/sh\n");
+            Directory.CreateDirectory(Path.Combine(View, Self.ToString()));
+
+            // The repository: demo's own closure is base.
+            Directory.CreateDirectory(Repo);
+            WriteMeta(Demo, Base);
+            WriteMeta(Base);
+            WriteMeta(Tool);
+            Directory.CreateDirectory(Path.Combine(Image, "out/bin"));
+            File.WriteAllText(Temp["prog.c"], "int demo(void); int main(void) { return demo() == 42 ? 0 : 1; }\n");
+            File.WriteAllText(Temp["hello.c"], "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n");
+            Gcc = gcc;
+        }
+
+        public string Gcc { get; }
+
+        public void LinkProgram(string name, params string[] extra) =>
+            Compile(Gcc, ["-o", Path.Combine(Image, "out/bin", name), Temp["prog.c"], "-L" + Path.Combine(View, Demo.ToString(), "out/lib"), "-ldemo", .. extra]);
+
+        public void WriteMeta(PackageFullName full, params PackageFullName[] runtime)
+        {
+            var meta = new PackageMeta { Name = full.Name, Arch = full.Arch, Version = full.Version, Revision = full.Revision, RuntimeDependencies = [.. runtime.Select(r => r.ToString())] };
+            File.WriteAllText(Path.Combine(Repo, StoreLayout.MetaFileName(full)), Yaml.Serialize(meta));
+        }
+
+        public RuntimeDependencyScanner Scan()
+        {
+            var scanner = new RuntimeDependencyScanner(Image, Self, View);
+            scanner.ScanAll();
+            return scanner;
+        }
+
+        public void Dispose() => Temp.Dispose();
+
+        private static void Compile(string gcc, params string[] args)
+        {
+            var r = ExternalTool.Run(gcc, args);
+            Assert.AreEqual(0, r.ExitCode, r.StandardError);
+        }
+    }
+
+    [TestMethod]
+    public void ElfLinkedThroughAnRpathIntoTheViewDependsOnThatPackageAndOnHostLibc()
+    {
+        using var f = new Fixture();
+        f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Demo}/out/lib");
+        var scan = f.Scan();
+        CollectionAssert.AreEqual(new[] { Demo }, scan.Packages.ToList());
+        CollectionAssert.Contains(scan.SystemRequirements.ToList(), "libc.so.6");
+        Assert.IsEmpty(scan.Unresolved);
+    }
+
+    [TestMethod]
+    public void ElfWithoutRpathIsResolvedThroughTheRoLibExchangeDirectory()
+    {
+        using var f = new Fixture();
+        f.LinkProgram("prog");
+        CollectionAssert.AreEqual(new[] { Demo }, f.Scan().Packages.ToList());
+    }
+
+    [TestMethod]
+    public void ProgramNeedingOnlyHostLibrariesDependsOnNoPackage()
+    {
+        using var f = new Fixture();
+        var r = ExternalTool.Run(f.Gcc, ["-o", Path.Combine(f.Image, "out/bin/hello"), f.Temp["hello.c"]]);
+        Assert.AreEqual(0, r.ExitCode, r.StandardError);
+        var scan = f.Scan();
+        Assert.IsEmpty(scan.Packages);
+        CollectionAssert.AreEqual(new[] { "libc.so.6" }, scan.SystemRequirements.ToList());
+    }
+
+    [TestMethod]
+    public void OwnLibrariesViaOriginAreNotDependencies()
+    {
+        using var f = new Fixture();
+        var ownLib = Directory.CreateDirectory(Path.Combine(f.Image, "out/lib")).FullName;
+        File.Copy(Path.Combine(f.View, Demo.ToString(), "out/lib/libdemo.so.1"), Path.Combine(ownLib, "libdemo.so.1"));
+        f.LinkProgram("prog", "-Wl,-rpath,$ORIGIN/../lib");
+        var scan = f.Scan();
+        Assert.IsEmpty(scan.Packages, string.Join('\n', scan.Trace));
+    }
+
+    [TestMethod]
+    public void ShebangIntoRoAndPkgConfigRequiresNameTheirPackages()
+    {
+        using var f = new Fixture();
+        File.WriteAllText(Path.Combine(f.Image, "out/bin/script"), $"#!/ro/{Tool}/out/bin/interp -e\nrun\n");
+        File.WriteAllText(Path.Combine(f.Image, "out/bin/hostscript"), "#!/bin/sh\n");
+        Directory.CreateDirectory(Path.Combine(f.Image, "out/lib/pkgconfig"));
+        File.WriteAllText(Path.Combine(f.Image, "out/lib/pkgconfig/app.pc"), "Name: app\nRequires: demo >= 2.0\nRequires.private: app-extra\n");
+        File.WriteAllText(Path.Combine(f.Image, "out/lib/pkgconfig/app-extra.pc"), "Name: app-extra\n");
+        var scan = f.Scan();
+        CollectionAssert.AreEqual(new[] { Demo, Tool }.Order().ToList(), scan.Packages.ToList(), string.Join('\n', scan.Trace));
+        Assert.IsEmpty(scan.Unresolved);
+    }
+
+    [TestMethod]
+    public void GarbageTruncatedElfAndMissingLibrariesAreSkippedOrReported()
+    {
+        using var f = new Fixture();
+        f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Demo}/out/lib");
+        var bytes = File.ReadAllBytes(Path.Combine(f.Image, "out/bin/prog"));
+        File.WriteAllBytes(Path.Combine(f.Image, "out/bin/truncated"), bytes[..200]);
+        File.WriteAllBytes(Path.Combine(f.Image, "out/bin/garbage"), [0x7f, (byte)'E', (byte)'L', (byte)'F', 9, 9, 9, 9, 9]);
+        File.Delete(Path.Combine(f.View, Demo.ToString(), "out/lib/libdemo.so.1"));
+        var scan = f.Scan();
+        Assert.IsEmpty(scan.Packages, string.Join('\n', scan.Trace));
+        CollectionAssert.AreEqual(new[] { "out/bin/prog: libdemo.so.1" }, scan.Unresolved);
+    }
+
+    [TestMethod]
+    public void PkgConfigRequiresDropVersionConstraints()
+    {
+        CollectionAssert.AreEqual(new[] { "ncursesw", "zlib", "foo", "bar" },
+            RuntimeDependencyScanner.PkgConfigRequires(["Name: x", "Requires: ncursesw >= 6.4, zlib", "Requires.private: foo,bar = 1", "Libs: -lx"]).ToList());
+    }
+
+    [TestMethod]
+    public void RuntimeClosureAddsEachDependencysRecordedClosure()
+    {
+        using var f = new Fixture();
+        f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Demo}/out/lib");
+        var repo = new PackageClosure(f.Repo);
+        var closure = repo.Close(f.Scan().Packages.Append(repo.Newest("tool")!.Value), requireImage: false);
+        CollectionAssert.AreEqual(new[] { Base, Demo, Tool }.Order().ToList(), closure.ToList());
+        Assert.IsEmpty(repo.Problems);
+    }
+
+    [TestMethod]
+    public void BuildClosureOfAnUnbuiltDependencyIsAProblemNamingIt()
+    {
+        using var f = new Fixture();
+        var repo = new PackageClosure(f.Repo);
+        // demo has a meta but no image: not built as far as a build view is concerned.
+        var closure = repo.Close([PackageFullName.Parse("ncurses-amd64-6.4-1"), Demo], requireImage: true);
+        Assert.IsEmpty(closure);
+        Assert.HasCount(2, repo.Problems);
+        Assert.AreEqual("DST3501", repo.Problems[0].Code);
+        Assert.Contains("ncurses-amd64-6.4-1", repo.Problems[0].Message);
+    }
+
+    [TestMethod]
+    public void BuildClosureIsTheDependenciesAndTheirRuntimeClosure()
+    {
+        using var f = new Fixture();
+        foreach (var p in new[] { Demo, Base }) File.WriteAllText(Path.Combine(f.Repo, StoreLayout.ImageFileName(p)), "");
+        var repo = new PackageClosure(f.Repo);
+        CollectionAssert.AreEqual(new[] { Base, Demo }, repo.Close([Demo], requireImage: true).ToList());
+    }
+
+    [TestMethod]
+    public void BuildEnvironmentPutsTheViewFirstAndPinsRpathsNewestRevisionFirst()
+    {
+        var old = PackageFullName.Parse("ncurses-amd64-6.4-1");
+        var newer = PackageFullName.Parse("ncurses-amd64-6.4-2");
+        var env = BuildEnvironmentVariables.For(Self, [old, Base, newer]);
+        Assert.StartsWith("/ro/bin:", env["PATH"]);
+        Assert.AreEqual("/ro/include", env["CPATH"]);
+        Assert.AreEqual(
+            $"-Wl,-rpath,/ro/{Self}/out/lib -Wl,-rpath,/ro/{Base}/out/lib -Wl,-rpath,/ro/{newer}/out/lib -Wl,-rpath,/ro/{old}/out/lib",
+            env["LDFLAGS"]);
+    }
+}
