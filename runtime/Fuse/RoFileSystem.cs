@@ -329,11 +329,16 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         }
         var buffer = new byte[size];
         var used = 0;
+        Span<byte> terminated = stackalloc byte[SquashFsFormat.MaxNameLength + 1];
         for (var i = (int)Math.Max(0, offset); i < listing.Entries.Count; i++)
         {
             var (name, entryIno, mode) = listing.Entries[i];
             var stat = new Stat { Ino = entryIno, Mode = mode };
-            var needed = request.AddDirectoryEntry(buffer.AsSpan(used), name, stat, i + 1);
+            // fuse_add_direntry wants a C string; names are kept without the NUL to avoid a copy per entry at opendir.
+            var cName = name.Length < terminated.Length ? terminated[..(name.Length + 1)] : new byte[name.Length + 1];
+            name.CopyTo(cName);
+            cName[^1] = 0;
+            var needed = request.AddDirectoryEntry(buffer.AsSpan(used), cName, stat, i + 1);
             if (needed > size - used) break;
             used += needed;
         }
@@ -698,14 +703,9 @@ internal sealed class RoFileSystem : LowLevelFileSystem
 
         public List<(byte[] Name, ulong Ino, uint Mode)> Entries { get; } = [];
 
-        public void Add(string name, ulong ino, uint mode) => Entries.Add((Encoding.UTF8.GetBytes(name + "\0"), ino, mode));
+        public void Add(string name, ulong ino, uint mode) => Entries.Add((Encoding.UTF8.GetBytes(name), ino, mode));
 
-        /// <summary>Adds a name given as raw bytes (fuse_add_direntry wants it NUL-terminated).</summary>
-        public void Add(ReadOnlySpan<byte> name, ulong ino, uint mode)
-        {
-            var terminated = new byte[name.Length + 1];
-            name.CopyTo(terminated);
-            Entries.Add((terminated, ino, mode));
-        }
+        /// <summary>Adds a name given as raw bytes, which the listing keeps (they need not be UTF-8).</summary>
+        public void Add(byte[] name, ulong ino, uint mode) => Entries.Add((name, ino, mode));
     }
 }
