@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using Distri.Packages;
+using Distri.Testing;
+
+namespace Store.Tests.Fixtures;
+
+/// <summary>
+/// A repository made in a test: real SquashFS images (mksquashfs of a small generated tree with
+/// <c>out/</c> and <c>etc/</c>) and metas as the build writes them, in <c>&lt;base&gt;/pkg/</c>.
+/// </summary>
+public sealed class TestRepository
+{
+    public TestRepository(string basePath)
+    {
+        BasePath = basePath;
+        PackageDirectory = Directory.CreateDirectory(Path.Combine(basePath, "pkg")).FullName;
+    }
+
+    public string BasePath { get; }
+    public string PackageDirectory { get; }
+
+    public string ImagePath(string fullName) => Path.Combine(PackageDirectory, fullName + StoreLayout.ImageExtension);
+    public string MetaPath(string fullName) => Path.Combine(PackageDirectory, fullName + StoreLayout.MetaExtension);
+
+    /// <summary>Adds a package whose image holds <paramref name="payloadBytes"/> of incompressible data (seeded by its name).</summary>
+    public PackageMeta Add(string fullName, int payloadBytes = 1000, params string[] runtimeDependencies)
+    {
+        var name = PackageFullName.Parse(fullName);
+        var mksquashfs = Requires.Tool("mksquashfs");
+        var tree = Directory.CreateTempSubdirectory("distri-tree-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(tree, "out", "bin"));
+            Directory.CreateDirectory(Path.Combine(tree, "etc", name.Name));
+            var payload = new byte[payloadBytes];
+            new Random(StringComparer.Ordinal.GetHashCode(fullName) ^ payloadBytes).NextBytes(payload);
+            File.WriteAllBytes(Path.Combine(tree, "out", "bin", name.Name), payload);
+            File.WriteAllText(Path.Combine(tree, "etc", name.Name, "config"), $"# {fullName}\n");
+            ExternalTool.Check(mksquashfs, tree, ImagePath(fullName), "-noappend", "-quiet", "-no-progress", "-all-root", "-mkfs-time", "0", "-all-time", "0");
+        }
+        finally
+        {
+            Directory.Delete(tree, recursive: true);
+        }
+        var bytes = File.ReadAllBytes(ImagePath(fullName));
+        var meta = new PackageMeta
+        {
+            Name = name.Name,
+            Arch = name.Arch,
+            Version = name.Version,
+            Revision = name.Revision,
+            RuntimeDependencies = [.. runtimeDependencies.Order(StringComparer.Ordinal)],
+            ImageSha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
+            ImageSize = bytes.Length,
+        };
+        File.WriteAllText(MetaPath(fullName), Yaml.Serialize(meta));
+        return meta;
+    }
+
+    public RepositoryIndex WriteIndex() => RepositoryIndexBuilder.Write(PackageDirectory).Index;
+
+    /// <summary>The standard small closure: zsh needs ncurses and zlib, two zsh revisions.</summary>
+    public static TestRepository CreateStandard(string basePath)
+    {
+        var repository = new TestRepository(basePath);
+        repository.Add("zlib-amd64-1.3-1");
+        repository.Add("ncurses-amd64-6.4-1", 2000, "zlib-amd64-1.3-1");
+        repository.Add("zsh-amd64-5.8-1", 3000, "ncurses-amd64-6.4-1", "zlib-amd64-1.3-1");
+        repository.Add("zsh-amd64-5.9-2", 3000, "ncurses-amd64-6.4-1", "zlib-amd64-1.3-1");
+        repository.Add("bash-amd64-5.2-1", 1500);
+        repository.WriteIndex();
+        return repository;
+    }
+}
