@@ -100,6 +100,36 @@ public sealed class NamesTests
     }
 
     [TestMethod]
+    public void AJoinedPluginDirectoryShowsThePluginsNamesAsBytes()
+    {
+        Requires.Fuse();
+        using var temp = new TempDirectory("fuse-names-join");
+        var store = new TestStore(temp);
+        store.Add("host-amd64-1-1", ("lib/host/modules/core.so", "core"));
+        var source = AddPacked(temp, store.Directory, "plug-amd64-1-1", """
+            set -e
+            mkdir -p "$1/out/lib/host/modules"
+            cd "$1/out/lib/host/modules"
+            printf 'latin1' > $'plug\xe9.so'
+            printf 'nl' > $'line\nplug.so'
+            printf 'shadowed' > core.so
+            """, new ExchangeDirectory { Directory = "lib/host/modules", Host = "host" });
+        try
+        {
+            using var mount = RoMount.Start(store.Directory, temp.CreateDirectory("ro"));
+            var modules = mount["host-amd64-1-1/out/lib/host/modules"];
+
+            Assert.AreEqual("core.so\nline\\nplug.so\nplug\\351.so\n", Bash("LC_ALL=C ls -1A --quoting-style=escape \"$1\"", modules));
+            Assert.AreEqual("core|latin1|nl", Bash("cd \"$1\" && printf '%s|%s|%s' \"$(cat core.so)\" \"$(cat $'plug\\xe9.so')\" \"$(cat $'line\\nplug.so')\"", modules));
+            Assert.AreEqual("", mount.StandardError);
+        }
+        finally
+        {
+            RemoveTree(source);
+        }
+    }
+
+    [TestMethod]
     public void DfShowsTheStoreSizeAndTheLongestImageName()
     {
         Requires.Fuse();
@@ -114,20 +144,29 @@ public sealed class NamesTests
         CollectionAssert.AreEqual(new[] { blocks.ToString(), blocks.ToString(), "0", mount.MountPoint }, df.Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    /// <summary>A store with one package, <see cref="Package"/>, packed by mksquashfs (our writer refuses names that are not UTF-8).</summary>
+    /// <summary>A store with one package, <see cref="Package"/>, holding the hostile tree.</summary>
     private static (string Store, string Source) MakeStore(TempDirectory temp)
     {
-        var mksquashfs = Requires.Tool("mksquashfs");
         var store = temp.CreateDirectory("store");
-        var source = temp.CreateDirectory("source");
-        Bash(MakeTree, source);
-        var name = PackageFullName.Parse(Package);
-        var meta = new PackageMeta { Name = name.Name, Arch = name.Arch, Version = name.Version, Revision = name.Revision };
+        return (store, AddPacked(temp, store, Package, MakeTree));
+    }
+
+    /// <summary>
+    /// Adds a package whose root <paramref name="script"/> fills (given as $1), packed by mksquashfs
+    /// (our writer refuses names that are not UTF-8); returns the source tree, which the caller removes.
+    /// </summary>
+    private static string AddPacked(TempDirectory temp, string store, string fullName, string script, params ExchangeDirectory[] joins)
+    {
+        var mksquashfs = Requires.Tool("mksquashfs");
+        var source = temp.CreateDirectory("source-" + fullName);
+        Bash(script, source);
+        var name = PackageFullName.Parse(fullName);
+        var meta = new PackageMeta { Name = name.Name, Arch = name.Arch, Version = name.Version, Revision = name.Revision, ExchangeDirectories = [.. joins] };
         File.WriteAllText(Path.Combine(store, StoreLayout.MetaFileName(name)), Yaml.Serialize(meta));
-        var temporary = Path.Combine(temp.CreateDirectory("images"), Package + ".tmp");
+        var temporary = Path.Combine(temp.CreateDirectory("images"), fullName + ".tmp");
         ExternalTool.Check(mksquashfs, source, temporary, "-noappend", "-no-progress", "-quiet", "-processors", "1");
         File.Move(temporary, Path.Combine(store, StoreLayout.ImageFileName(name)));
-        return (store, source);
+        return source;
     }
 
     private static string Bash(string script, string argument) => ExternalTool.Check("bash", "-c", script, "bash", argument);
