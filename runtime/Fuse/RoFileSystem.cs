@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Unicode;
 using Distri.Fuse.Exchange;
 using Distri.Fuse.Native;
 using Distri.Fuse.Store;
 using Distri.SquashFs;
+using Distri.SquashFs.Format;
 
 namespace Distri.Fuse;
 
@@ -66,7 +68,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             foreach (var name in old.Packages.Keys.Where(n => !next.Packages.ContainsKey(n)))
                 session.InvalidateEntry(RootId, name);
             foreach (var (parent, name) in old.HandedOut.Keys)
-                session.InvalidateEntry(parent, name);
+                session.InvalidateEntry(parent, Encoding.Latin1.GetBytes(name));
             // Joined directories may have cached negative entries from before a plugin arrived.
             foreach (var (hostDirectory, joined) in next.AllJoins)
             {
@@ -75,7 +77,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
                     if (join.Plugin.Image is not { } image) continue;
                     try
                     {
-                        foreach (var entry in image.ReadDirectory(join.Directory))
+                        foreach (var entry in image.ReadDirectoryRaw(join.Directory))
                             session.InvalidateEntry(hostDirectory, entry.Name);
                     }
                     catch (SquashFsException e)
@@ -88,12 +90,15 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         }
     }
 
-    public override void Lookup(FuseRequest request, ulong parent, string name)
+    public override void Lookup(FuseRequest request, ulong parent, ReadOnlySpan<byte> name)
     {
         var snapshot = Snapshot;
         if (IsSynthetic(parent))
         {
-            LookupSynthetic(request, snapshot, parent, name);
+            // Synthetic names (packages, exchange entries, extra directories) are all UTF-8, so
+            // bytes that do not decode name nothing there.
+            if (Utf8.IsValid(name)) LookupSynthetic(request, snapshot, parent, Encoding.UTF8.GetString(name));
+            else request.ReplyError(Errno.ENOENT);
             return;
         }
         if (!TryResolve(parent, out var package, out var image, out var directory, out var errno))
@@ -107,19 +112,20 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             return;
         }
         var joined = snapshot.JoinedInto(parent);
-        var child = Guard(package, () => image.Lookup(directory, name));
+        // Image names are passed on as bytes: Linux names need not be UTF-8.
+        var child = GuardedLookup(package, image, directory, name);
         if (child is not null)
         {
-            if (joined.Length > 0) snapshot.HandedOut.TryAdd((parent, name), 0);
+            if (joined.Length > 0) snapshot.HandOut(parent, name);
             ReplyImageEntry(request, package, image, child, joined.Length > 0 ? ChangingTimeout : ImageTimeout);
             return;
         }
         foreach (var join in joined)
         {
             if (join.Plugin.Image is not { } pluginImage) continue;
-            var pluginChild = Guard(join.Plugin, () => pluginImage.Lookup(join.Directory, name));
+            var pluginChild = GuardedLookup(join.Plugin, pluginImage, join.Directory, name);
             if (pluginChild is null) continue;
-            snapshot.HandedOut.TryAdd((parent, name), 0);
+            snapshot.HandOut(parent, name);
             ReplyImageEntry(request, join.Plugin, pluginImage, pluginChild, ChangingTimeout);
             return;
         }
@@ -158,7 +164,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
                         request.ReplyError(Errno.EIO);
                         return;
                     }
-                    snapshot.HandedOut.TryAdd((parent, name), 0);
+                    snapshot.HandOut(parent, Encoding.UTF8.GetBytes(name));
                     ReplyImageEntry(request, package, image, image.Root, ChangingTimeout);
                 }
                 else
@@ -173,7 +179,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
                     request.ReplyError(Errno.ENOENT);
                     return;
                 }
-                snapshot.HandedOut.TryAdd((parent, name), 0);
+                snapshot.HandOut(parent, Encoding.UTF8.GetBytes(name));
                 var path = node.Path + "/" + name;
                 ReplySyntheticEntry(request, SyntheticId(entry.IsDirectory ? SyntheticKind.ExchangeDirectory : SyntheticKind.ExchangeLink, path));
                 return;
@@ -220,9 +226,17 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             request.ReplyError(Errno.EINVAL);
             return;
         }
-        var link = Guard(package, () => image.ReadLink(inode));
-        if (link is null) request.ReplyError(Errno.EIO);
-        else request.ReplyReadlink(link);
+        ReadOnlyMemory<byte> link;
+        try
+        {
+            link = image.ReadLinkBytes(inode);
+        }
+        catch (SquashFsException e)
+        {
+            package.MarkBroken(e);
+            throw new BrokenImageException(e);
+        }
+        request.ReplyReadlink(link.Span);
     }
 
     public override void Open(FuseRequest request, ulong ino, ref FuseFileInfo info)
@@ -315,11 +329,16 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         }
         var buffer = new byte[size];
         var used = 0;
+        Span<byte> terminated = stackalloc byte[SquashFsFormat.MaxNameLength + 1];
         for (var i = (int)Math.Max(0, offset); i < listing.Entries.Count; i++)
         {
             var (name, entryIno, mode) = listing.Entries[i];
             var stat = new Stat { Ino = entryIno, Mode = mode };
-            var needed = request.AddDirectoryEntry(buffer.AsSpan(used), name, stat, i + 1);
+            // fuse_add_direntry wants a C string; names are kept without the NUL to avoid a copy per entry at opendir.
+            var cName = name.Length < terminated.Length ? terminated[..(name.Length + 1)] : new byte[name.Length + 1];
+            name.CopyTo(cName);
+            cName[^1] = 0;
+            var needed = request.AddDirectoryEntry(buffer.AsSpan(used), cName, stat, i + 1);
             if (needed > size - used) break;
             used += needed;
         }
@@ -364,6 +383,39 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             names.Add(0);
         }
         ReplySized(request, [.. names], size);
+    }
+
+    /// <summary>
+    /// What <c>df /ro</c> shows: the visible images' total size, all used (like the kernel's
+    /// squashfs: nothing is free on a read-only image), and the longest name an image can hold.
+    /// Sizes come from the store listing, so this opens no image; inodes are not counted for the
+    /// same reason (<c>df -i</c> shows none).
+    /// </summary>
+    public override void StatFs(FuseRequest request, ulong ino)
+    {
+        const ulong blockSize = 4096;
+        const ulong readOnly = 1; // ST_RDONLY
+        ulong bytes = 0;
+        foreach (var package in Snapshot.Packages.Values)
+        {
+            try
+            {
+                bytes += (ulong)new FileInfo(package.ImagePath).Length;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Removed since the snapshot was taken: it no longer takes space.
+            }
+        }
+        var statvfs = new StatVfs
+        {
+            BlockSize = blockSize,
+            FragmentSize = blockSize,
+            Blocks = (bytes + blockSize - 1) / blockSize,
+            Flags = readOnly,
+            NameMax = SquashFsFormat.MaxNameLength,
+        };
+        request.ReplyStatfs(statvfs);
     }
 
     public override void OnUnhandledException(string operation, ulong ino, Exception exception)
@@ -422,6 +474,20 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         if (found is null) return false;
         inode = found;
         return true;
+    }
+
+    /// <summary>Looks a raw name up in an image directory; a corrupt image marks the package broken (logged once).</summary>
+    private static SquashFsInode? GuardedLookup(StorePackage package, SquashFsImage image, SquashFsInode directory, ReadOnlySpan<byte> name)
+    {
+        try
+        {
+            return image.Lookup(directory, name);
+        }
+        catch (SquashFsException e)
+        {
+            package.MarkBroken(e);
+            throw new BrokenImageException(e);
+        }
     }
 
     /// <summary>Runs a reader call; a corrupt image marks the package broken (logged once) and yields null.</summary>
@@ -570,21 +636,23 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             return null;
         }
         var listing = new DirectoryListing(ino);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var joined = Snapshot.JoinedInto(ino);
+        // Names go to the kernel as the image stores them (the reader has already refused '/', NUL,
+        // "." and ".."); the host's names, as Latin-1 keys, only matter when plugins join in.
+        var seen = joined.Length > 0 ? new HashSet<string>(StringComparer.Ordinal) : null;
         try
         {
-            foreach (var entry in image.ReadDirectory(directory))
+            foreach (var entry in image.ReadDirectoryRaw(directory))
             {
-                if (!StoreSnapshot.IsPlainName(entry.Name)) continue;
-                seen.Add(entry.Name);
+                seen?.Add(Encoding.Latin1.GetString(entry.Name));
                 listing.Add(entry.Name, package.NodeId(entry.InodeNumber), TypeBits(entry.Type));
             }
-            foreach (var join in Snapshot.JoinedInto(ino))
+            foreach (var join in joined)
             {
                 if (join.Plugin.Image is not { } pluginImage) continue;
-                foreach (var entry in pluginImage.ReadDirectory(join.Directory))
+                foreach (var entry in pluginImage.ReadDirectoryRaw(join.Directory))
                 {
-                    if (StoreSnapshot.IsPlainName(entry.Name) && seen.Add(entry.Name))
+                    if (seen!.Add(Encoding.Latin1.GetString(entry.Name)))
                         listing.Add(entry.Name, join.Plugin.NodeId(entry.InodeNumber), TypeBits(entry.Type));
                 }
             }
@@ -635,6 +703,9 @@ internal sealed class RoFileSystem : LowLevelFileSystem
 
         public List<(byte[] Name, ulong Ino, uint Mode)> Entries { get; } = [];
 
-        public void Add(string name, ulong ino, uint mode) => Entries.Add((Encoding.UTF8.GetBytes(name + "\0"), ino, mode));
+        public void Add(string name, ulong ino, uint mode) => Entries.Add((Encoding.UTF8.GetBytes(name), ino, mode));
+
+        /// <summary>Adds a name given as raw bytes, which the listing keeps (they need not be UTF-8).</summary>
+        public void Add(byte[] name, ulong ino, uint mode) => Entries.Add((name, ino, mode));
     }
 }

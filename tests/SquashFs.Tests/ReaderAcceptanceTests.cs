@@ -88,8 +88,9 @@ public sealed class ReaderAcceptanceTests
         var actual = ReaderCli.Run("ls", image, "-R");
         Assert.AreEqual(0, actual.ExitCode, actual.StandardError);
 
-        // unsquashfs prefixes every path with squashfs-root/, lists the root itself and pads columns differently.
-        var expectedLines = Normalize(expected.StandardOutput.Replace("squashfs-root/", "")).Split('\n').Skip(1).ToList();
+        // unsquashfs prefixes every path with squashfs-root/, lists the root itself, pads columns
+        // differently and prints names raw, where distri ls escapes control characters (one line per entry).
+        var expectedLines = Normalize(expected.StandardOutput.Replace("squashfs-root/", "").Replace("newline\nname", @"newline\nname").Replace("\t", @"\t")).Split('\n').Skip(1).ToList();
         var actualLines = Normalize(actual.StandardOutput).Split('\n').ToList();
         CollectionAssert.AreEqual(expectedLines, actualLines);
     }

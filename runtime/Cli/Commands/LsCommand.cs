@@ -32,7 +32,7 @@ internal static class LsCommand
                 }
                 if (inode.Type != SquashFsEntryType.Directory)
                 {
-                    WriteLine(output, squashfs, inode, inner.TrimStart('/'));
+                    WriteLine(output, squashfs, inode, EscapeName(Encoding.UTF8.GetBytes(inner.TrimStart('/'))));
                     return 0;
                 }
                 List(output, squashfs, inode, "", parseResult.GetValue(recursive), []);
@@ -53,10 +53,10 @@ internal static class LsCommand
         // A corrupt image can make a directory its own descendant: refuse rather than recurse forever.
         if (!ancestors.Add(directory.InodeReference))
             throw new SquashFsException($"corrupt image: directory loop at '{prefix.TrimEnd('/')}'");
-        foreach (var entry in image.ReadDirectory(directory))
+        foreach (var entry in image.ReadDirectoryRaw(directory))
         {
             var inode = image.GetInode(entry);
-            var relative = prefix + entry.Name;
+            var relative = prefix + EscapeName(entry.Name);
             WriteLine(output, image, inode, relative);
             if (recursive && inode.Type == SquashFsEntryType.Directory)
                 List(output, image, inode, relative + "/", recursive, ancestors);
@@ -71,9 +71,50 @@ internal static class LsCommand
             : inode.Size.ToString();
         var mtime = DateTimeOffset.FromUnixTimeSeconds(inode.ModificationTime).UtcDateTime;
         output.Write($"{ModeString(inode)} {inode.Uid}/{inode.Gid} {size,10} {mtime:yyyy-MM-dd HH:mm} {name}");
-        if (inode.Type == SquashFsEntryType.Symlink) output.Write($" -> {image.ReadLink(inode)}");
+        if (inode.Type == SquashFsEntryType.Symlink) output.Write($" -> {EscapeName(image.ReadLinkBytes(inode).Span)}");
         output.Write('\n');
     }
+
+    /// <summary>
+    /// A name (or link target) made safe for one line of a listing, like <c>ls -b</c>: a backslash
+    /// is doubled, \n \t \r and other control characters become C escapes, and bytes that are not
+    /// UTF-8 become octal escapes (\377), so every line is one entry and the bytes can be recovered.
+    /// </summary>
+    public static string EscapeName(ReadOnlySpan<byte> name)
+    {
+        var s = new StringBuilder(name.Length);
+        while (!name.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(name, out var rune, out var used) != System.Buffers.OperationStatus.Done)
+            {
+                AppendOctal(s, name[0]);
+                name = name[1..];
+                continue;
+            }
+            switch (rune.Value)
+            {
+                case '\\': s.Append(@"\\"); break;
+                case '\n': s.Append(@"\n"); break;
+                case '\t': s.Append(@"\t"); break;
+                case '\r': s.Append(@"\r"); break;
+                default:
+                    if (Rune.IsControl(rune))
+                    {
+                        foreach (var b in name[..used]) AppendOctal(s, b);
+                    }
+                    else
+                    {
+                        s.Append(rune.ToString());
+                    }
+                    break;
+            }
+            name = name[used..];
+        }
+        return s.ToString();
+    }
+
+    private static void AppendOctal(StringBuilder s, byte b) =>
+        s.Append('\\').Append((char)('0' + (b >> 6))).Append((char)('0' + ((b >> 3) & 7))).Append((char)('0' + (b & 7)));
 
     // The kernel's old_decode_dev/new_decode_dev split of a 32-bit device number, as squashfs stores it.
     private static uint Major(uint device) => (device >> 8) & 0xFFF;

@@ -24,10 +24,20 @@ internal readonly unsafe struct FuseRequest(IntPtr handle)
         fixed (Stat* p = &attr) LibFuse.ReplyAttr(Handle, p, timeout);
     }
 
-    public void ReplyReadlink(string target)
+    public void ReplyReadlink(string target) => ReplyReadlink(Encoding.UTF8.GetBytes(target));
+
+    /// <summary>Answers readlink with the target's bytes as stored (they need not be UTF-8).</summary>
+    public void ReplyReadlink(ReadOnlySpan<byte> target)
     {
-        var bytes = Encoding.UTF8.GetBytes(target + "\0");
-        fixed (byte* p = bytes) LibFuse.ReplyReadlink(Handle, p);
+        Span<byte> terminated = target.Length < 1024 ? stackalloc byte[target.Length + 1] : new byte[target.Length + 1];
+        target.CopyTo(terminated);
+        terminated[^1] = 0;
+        fixed (byte* p = terminated) LibFuse.ReplyReadlink(Handle, p);
+    }
+
+    public void ReplyStatfs(in StatVfs statvfs)
+    {
+        fixed (StatVfs* p = &statvfs) LibFuse.ReplyStatfs(Handle, p);
     }
 
     public void ReplyOpen(in FuseFileInfo info)

@@ -122,11 +122,15 @@ internal sealed unsafe class FuseSession : IDisposable
     }
 
     /// <summary>Drops the kernel's cached dentry <paramref name="name"/> in directory <paramref name="parent"/>.</summary>
-    public void InvalidateEntry(ulong parent, string name)
+    public void InvalidateEntry(ulong parent, string name) => InvalidateEntry(parent, Encoding.UTF8.GetBytes(name));
+
+    /// <summary>Drops the kernel's cached dentry named by raw bytes (names need not be UTF-8).</summary>
+    public void InvalidateEntry(ulong parent, ReadOnlySpan<byte> name)
     {
         if (_session == IntPtr.Zero || Volatile.Read(ref _stopped) != 0) return;
-        var bytes = Encoding.UTF8.GetBytes(name + "\0");
-        fixed (byte* n = bytes) LibFuse.NotifyInvalEntry(_session, parent, n, (nuint)(bytes.Length - 1));
+        var terminated = new byte[name.Length + 1];
+        name.CopyTo(terminated);
+        fixed (byte* n = terminated) LibFuse.NotifyInvalEntry(_session, parent, n, (nuint)name.Length);
     }
 
     /// <summary>Drops the kernel's cached attributes and data of <paramref name="ino"/>.</summary>
@@ -163,6 +167,7 @@ internal sealed unsafe class FuseSession : IDisposable
         Releasedir = &OnReleasedir,
         Getxattr = &OnGetxattr,
         Listxattr = &OnListxattr,
+        Statfs = &OnStatfs,
         ForgetMulti = &OnForgetMulti,
     };
 
@@ -188,7 +193,7 @@ internal sealed unsafe class FuseSession : IDisposable
     [UnmanagedCallersOnly]
     private static void OnLookup(IntPtr req, ulong parent, byte* name)
     {
-        try { FileSystemOf(req).Lookup(new FuseRequest(req), parent, Name(name)); }
+        try { FileSystemOf(req).Lookup(new FuseRequest(req), parent, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name)); }
         catch (Exception e) { Fail(req, "lookup", parent, e); }
     }
 
@@ -267,5 +272,12 @@ internal sealed unsafe class FuseSession : IDisposable
     {
         try { FileSystemOf(req).ListXattr(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue)); }
         catch (Exception e) { Fail(req, "listxattr", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnStatfs(IntPtr req, ulong ino)
+    {
+        try { FileSystemOf(req).StatFs(new FuseRequest(req), ino); }
+        catch (Exception e) { Fail(req, "statfs", ino, e); }
     }
 }

@@ -13,6 +13,23 @@ internal struct Timespec
     public long Nanoseconds;
 }
 
+/// <summary><c>struct statvfs</c> (64-bit glibc: 112 bytes).</summary>
+[StructLayout(LayoutKind.Sequential, Size = 112)]
+internal struct StatVfs
+{
+    public ulong BlockSize;
+    public ulong FragmentSize;
+    public ulong Blocks;
+    public ulong BlocksFree;
+    public ulong BlocksAvailable;
+    public ulong Files;
+    public ulong FilesFree;
+    public ulong FilesAvailable;
+    public ulong FileSystemId;
+    public ulong Flags;
+    public ulong NameMax;
+}
+
 /// <summary><c>struct stat</c> (x86_64 glibc: 144 bytes).</summary>
 [StructLayout(LayoutKind.Explicit, Size = 144)]
 internal struct Stat
@@ -112,7 +129,7 @@ internal unsafe struct FuseLowLevelOps
     public delegate* unmanaged<IntPtr, ulong, nuint, long, FuseFileInfo*, void> Readdir;
     public delegate* unmanaged<IntPtr, ulong, FuseFileInfo*, void> Releasedir;
     public IntPtr Fsyncdir;
-    public IntPtr Statfs;
+    public delegate* unmanaged<IntPtr, ulong, void> Statfs;
     public IntPtr Setxattr;
     public delegate* unmanaged<IntPtr, ulong, byte*, nuint, void> Getxattr;
     public delegate* unmanaged<IntPtr, ulong, nuint, void> Listxattr;

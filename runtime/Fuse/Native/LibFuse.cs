@@ -60,6 +60,9 @@ internal static unsafe partial class LibFuse
     [LibraryImport(Library, EntryPoint = "fuse_reply_readlink")]
     public static partial int ReplyReadlink(IntPtr request, byte* link);
 
+    [LibraryImport(Library, EntryPoint = "fuse_reply_statfs")]
+    public static partial int ReplyStatfs(IntPtr request, StatVfs* statvfs);
+
     [LibraryImport(Library, EntryPoint = "fuse_reply_open")]
     public static partial int ReplyOpen(IntPtr request, FuseFileInfo* fileInfo);
 

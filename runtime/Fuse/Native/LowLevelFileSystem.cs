@@ -7,7 +7,8 @@ namespace Distri.Fuse.Native;
 /// </summary>
 internal abstract class LowLevelFileSystem
 {
-    public abstract void Lookup(FuseRequest request, ulong parent, string name);
+    /// <summary>Looks up <paramref name="name"/>: the kernel's bytes, which need not be UTF-8 (valid until the handler returns).</summary>
+    public abstract void Lookup(FuseRequest request, ulong parent, ReadOnlySpan<byte> name);
     public abstract void GetAttr(FuseRequest request, ulong ino);
     public abstract void ReadLink(FuseRequest request, ulong ino);
     public abstract void Open(FuseRequest request, ulong ino, ref FuseFileInfo info);
@@ -18,6 +19,7 @@ internal abstract class LowLevelFileSystem
     public abstract void ReleaseDir(FuseRequest request, ulong ino, ref FuseFileInfo info);
     public abstract void GetXattr(FuseRequest request, ulong ino, string name, int size);
     public abstract void ListXattr(FuseRequest request, ulong ino, int size);
+    public abstract void StatFs(FuseRequest request, ulong ino);
 
     /// <summary>Called once per exception escaping a handler, before the EIO reply.</summary>
     public virtual void OnUnhandledException(string operation, ulong ino, Exception exception) =>

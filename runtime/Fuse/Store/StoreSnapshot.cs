@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Unicode;
 using Distri.Fuse.Exchange;
 using Distri.Packages;
 using Distri.SquashFs;
@@ -36,9 +38,13 @@ internal sealed class StoreSnapshot
     /// <summary>
     /// Dentries the kernel got from this snapshot with short timeouts ((parent, name) of /ro's
     /// root, exchange and joined directories): the next rescan invalidates them so a change is
-    /// visible as soon as the rescan returns.
+    /// visible as soon as the rescan returns. Names are the kernel's bytes widened one char per byte
+    /// (Latin-1), so names that are not UTF-8 key the set losslessly; see <see cref="HandOut"/>.
     /// </summary>
-    public ConcurrentDictionary<(ulong Parent, string Name), byte> HandedOut { get; } = new();
+    public ConcurrentDictionary<(ulong Parent, string NameBytes), byte> HandedOut { get; } = new();
+
+    /// <summary>Records that the kernel got dentry <paramref name="name"/> in <paramref name="parent"/> with a short timeout.</summary>
+    public void HandOut(ulong parent, ReadOnlySpan<byte> name) => HandedOut.TryAdd((parent, Encoding.Latin1.GetString(name)), 0);
 
     public IReadOnlyDictionary<string, StorePackage> Packages { get; }
 
@@ -94,7 +100,11 @@ internal sealed class StoreSnapshot
         {
             var directory = image.Lookup(path);
             if (directory is null || directory.Type != SquashFsEntryType.Directory) return null;
-            return [.. image.ReadDirectory(directory)
+            // Exchange paths are strings (they become link targets and synthetic node keys): a name
+            // that is not UTF-8 stays reachable only under /ro/<full>/, never as a mangled link.
+            return [.. image.ReadDirectoryRaw(directory)
+                .Where(e => Utf8.IsValid(e.Name))
+                .Select(e => (Name: Encoding.UTF8.GetString(e.Name), e.Type))
                 .Where(e => IsPlainName(e.Name))
                 .Select(e => new ContributedEntry(e.Name, e.Type == SquashFsEntryType.Directory))];
         }

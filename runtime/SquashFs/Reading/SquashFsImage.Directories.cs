@@ -74,6 +74,36 @@ public sealed partial class SquashFsImage
         return Enumerate(directory, layout);
     }
 
+    /// <summary>
+    /// Lists a directory like <see cref="ReadDirectory"/>, with each name as its stored bytes (for
+    /// names that are not UTF-8, and callers such as FUSE that pass bytes on without decoding).
+    /// </summary>
+    public IEnumerable<SquashFsRawDirectoryEntry> ReadDirectoryRaw(SquashFsInode directory)
+    {
+        var layout = DirectoryOf(directory);
+        return EnumerateRaw(directory, layout);
+    }
+
+    private IEnumerable<SquashFsRawDirectoryEntry> EnumerateRaw(SquashFsInode directory, DirectoryLayout layout)
+    {
+        var cursor = _directories.At(layout.StartBlock, layout.Offset);
+        var remaining = layout.ListingSize;
+        var scratch = new byte[SquashFsFormat.MaxNameLength];
+        while (remaining > 0)
+        {
+            var header = ReadDirectoryHeader(ref cursor, ref remaining, directory);
+            for (var i = 0; i < header.Count; i++)
+            {
+                var entry = ReadDirectoryEntry(ref cursor, ref remaining, directory, scratch, out var nameLength);
+                yield return new SquashFsRawDirectoryEntry(
+                    scratch.AsSpan(0, nameLength).ToArray(),
+                    entry.Type,
+                    unchecked(header.InodeBase + (uint)entry.InodeDelta),
+                    ((long)header.StartBlock << 16) | entry.Offset);
+            }
+        }
+    }
+
     private IEnumerable<SquashFsDirectoryEntry> Enumerate(SquashFsInode directory, DirectoryLayout layout)
     {
         var cursor = _directories.At(layout.StartBlock, layout.Offset);

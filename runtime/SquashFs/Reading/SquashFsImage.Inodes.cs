@@ -16,6 +16,15 @@ public sealed partial class SquashFsImage
         return inode;
     }
 
+    /// <summary>Reads the inode a raw directory entry points at.</summary>
+    public SquashFsInode GetInode(SquashFsRawDirectoryEntry entry)
+    {
+        var inode = GetInode(entry.InodeReference);
+        if (inode.Type != entry.Type)
+            throw Corrupt($"directory entry '{Encoding.UTF8.GetString(entry.Name)}' says {entry.Type} but its inode is {inode.Type}");
+        return inode;
+    }
+
     /// <summary>Reads the inode at <paramref name="inodeReference"/> ((block &lt;&lt; 16) | offset in the inode table).</summary>
     public SquashFsInode GetInode(long inodeReference)
     {
@@ -168,5 +177,13 @@ public sealed partial class SquashFsImage
         if (symlink.Type != SquashFsEntryType.Symlink || symlink.Layout is not byte[] target)
             throw new SquashFsException($"inode {symlink.InodeNumber} is not a symlink");
         return Encoding.UTF8.GetString(target);
+    }
+
+    /// <summary>The target of a symlink as stored (Linux targets are bytes; <see cref="ReadLink"/> decodes them as UTF-8).</summary>
+    public ReadOnlyMemory<byte> ReadLinkBytes(SquashFsInode symlink)
+    {
+        if (symlink.Type != SquashFsEntryType.Symlink || symlink.Layout is not byte[] target)
+            throw new SquashFsException($"inode {symlink.InodeNumber} is not a symlink");
+        return target;
     }
 }

@@ -3,6 +3,13 @@ namespace Distri.SquashFs;
 /// <summary>One entry of a directory listing.</summary>
 public readonly record struct SquashFsDirectoryEntry(string Name, SquashFsEntryType Type, uint InodeNumber, long InodeReference);
 
+/// <summary>
+/// One directory entry with its name exactly as stored: Linux names are bytes, and a name that is
+/// not UTF-8 only survives this way (<see cref="SquashFsDirectoryEntry.Name"/> replaces what does not decode).
+/// </summary>
+/// <param name="Name">The name's bytes (1 to 256, never '/' or NUL); a fresh array the caller owns.</param>
+public readonly record struct SquashFsRawDirectoryEntry(byte[] Name, SquashFsEntryType Type, uint InodeNumber, long InodeReference);
+
 /// <summary>A decoded inode: type, permissions, ownership, times, size and where its data lives.</summary>
 public sealed class SquashFsInode
 {

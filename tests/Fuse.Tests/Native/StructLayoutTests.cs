@@ -34,6 +34,7 @@ public sealed unsafe class StructLayoutTests
         #include <stdio.h>
         #include <string.h>
         #include <sys/stat.h>
+        #include <sys/statvfs.h>
         #define P(name, value) printf("%s %ld\n", name, (long)(value))
         #define O(type, field) P(#type "." #field, offsetof(struct type, field))
         int main(void) {
@@ -41,6 +42,10 @@ public sealed unsafe class StructLayoutTests
             O(stat, st_dev); O(stat, st_ino); O(stat, st_nlink); O(stat, st_mode); O(stat, st_uid);
             O(stat, st_gid); O(stat, st_rdev); O(stat, st_size); O(stat, st_blksize); O(stat, st_blocks);
             O(stat, st_atim); O(stat, st_mtim); O(stat, st_ctim);
+            P("statvfs", sizeof(struct statvfs));
+            O(statvfs, f_bsize); O(statvfs, f_frsize); O(statvfs, f_blocks); O(statvfs, f_bfree); O(statvfs, f_bavail);
+            O(statvfs, f_files); O(statvfs, f_ffree); O(statvfs, f_favail); O(statvfs, f_fsid); O(statvfs, f_flag);
+            O(statvfs, f_namemax);
             P("fuse_entry_param", sizeof(struct fuse_entry_param));
             O(fuse_entry_param, ino); O(fuse_entry_param, generation); O(fuse_entry_param, attr);
             O(fuse_entry_param, attr_timeout); O(fuse_entry_param, entry_timeout);
@@ -57,6 +62,7 @@ public sealed unsafe class StructLayoutTests
             O(fuse_lowlevel_ops, readlink); O(fuse_lowlevel_ops, open); O(fuse_lowlevel_ops, read);
             O(fuse_lowlevel_ops, release); O(fuse_lowlevel_ops, opendir); O(fuse_lowlevel_ops, readdir);
             O(fuse_lowlevel_ops, releasedir); O(fuse_lowlevel_ops, getxattr); O(fuse_lowlevel_ops, listxattr);
+            O(fuse_lowlevel_ops, statfs);
             O(fuse_lowlevel_ops, forget_multi); O(fuse_lowlevel_ops, lseek);
             return 0;
         }
@@ -83,6 +89,25 @@ public sealed unsafe class StructLayoutTests
         Assert.AreEqual(n["stat.st_atim"], Offset(&s, &s.Atime));
         Assert.AreEqual(n["stat.st_mtim"], Offset(&s, &s.Mtime));
         Assert.AreEqual(n["stat.st_ctim"], Offset(&s, &s.Ctime));
+    }
+
+    [TestMethod]
+    public void StatVfsMatchesGlibc()
+    {
+        var n = Native();
+        var s = new StatVfs();
+        Assert.AreEqual(n["statvfs"], sizeof(StatVfs));
+        Assert.AreEqual(n["statvfs.f_bsize"], Offset(&s, &s.BlockSize));
+        Assert.AreEqual(n["statvfs.f_frsize"], Offset(&s, &s.FragmentSize));
+        Assert.AreEqual(n["statvfs.f_blocks"], Offset(&s, &s.Blocks));
+        Assert.AreEqual(n["statvfs.f_bfree"], Offset(&s, &s.BlocksFree));
+        Assert.AreEqual(n["statvfs.f_bavail"], Offset(&s, &s.BlocksAvailable));
+        Assert.AreEqual(n["statvfs.f_files"], Offset(&s, &s.Files));
+        Assert.AreEqual(n["statvfs.f_ffree"], Offset(&s, &s.FilesFree));
+        Assert.AreEqual(n["statvfs.f_favail"], Offset(&s, &s.FilesAvailable));
+        Assert.AreEqual(n["statvfs.f_fsid"], Offset(&s, &s.FileSystemId));
+        Assert.AreEqual(n["statvfs.f_flag"], Offset(&s, &s.Flags));
+        Assert.AreEqual(n["statvfs.f_namemax"], Offset(&s, &s.NameMax));
     }
 
     [TestMethod]
@@ -135,6 +160,7 @@ public sealed unsafe class StructLayoutTests
         Assert.AreEqual(n["fuse_lowlevel_ops.releasedir"], Offset(&o, &o.Releasedir));
         Assert.AreEqual(n["fuse_lowlevel_ops.getxattr"], Offset(&o, &o.Getxattr));
         Assert.AreEqual(n["fuse_lowlevel_ops.listxattr"], Offset(&o, &o.Listxattr));
+        Assert.AreEqual(n["fuse_lowlevel_ops.statfs"], Offset(&o, &o.Statfs));
         Assert.AreEqual(n["fuse_lowlevel_ops.forget_multi"], Offset(&o, &o.ForgetMulti));
         Assert.AreEqual(n["fuse_lowlevel_ops.lseek"], Offset(&o, &o.Lseek));
     }
