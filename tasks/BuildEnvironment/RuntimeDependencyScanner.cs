@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Distri.Packages;
 using Distri.Tasks.Elf;
@@ -11,7 +12,7 @@ namespace Distri.Tasks.BuildEnvironment;
 /// <c>#!/ro/…</c> interpreters, and pkg-config <c>Requires</c>/<c>Requires.private</c>. Paths under
 /// <c>/ro/&lt;self&gt;</c> map to the image root, other <c>/ro</c> paths to the build's view.
 /// </summary>
-public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
+public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
 {
     /// <summary>Where the host base system (glibc and friends) keeps libraries: the host toolchain stage.</summary>
     public static readonly IReadOnlyList<string> HostLibraryDirectories =
@@ -49,8 +50,13 @@ public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName s
         }
     }
 
+    /// <summary>
+    /// Scans one file of the image root. Anything but a regular file is skipped unopened: opening a
+    /// FIFO blocks until a writer appears, and a device node may block or have side effects.
+    /// </summary>
     public void ScanFile(string path)
     {
+        if (!IsRegularFile(path)) return;
         Span<byte> magic = stackalloc byte[4];
         using (var stream = File.OpenRead(path))
         {
@@ -225,4 +231,22 @@ public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName s
             }
         }
     }
+
+    /// <summary>
+    /// lstat's file type, without following a symlink. statx rather than lstat because its layout is
+    /// the same on every architecture (struct stat is not), and .NET exposes no file type beyond
+    /// directory and symlink.
+    /// </summary>
+    private static unsafe bool IsRegularFile(string path)
+    {
+        const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, StatxType = 0x1, ModeOffset = 28;
+        const ushort TypeMask = 0xF000, Regular = 0x8000;
+        byte* statx = stackalloc byte[256];
+        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, statx) != 0)
+            throw new IOException($"statx {path}: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
+        return (*(ushort*)(statx + ModeOffset) & TypeMask) == Regular;
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int Statx(int dirFd, string path, int flags, uint mask, byte* buffer);
 }

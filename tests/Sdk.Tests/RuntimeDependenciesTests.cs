@@ -179,6 +179,37 @@ public sealed class RuntimeDependenciesTests
     }
 
     [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task FifoInTheInstalledTreeIsSkippedWithoutBeingOpened()
+    {
+        using var f = new Fixture();
+        f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Demo}/out/lib");
+        var fifo = Path.Combine(f.Image, "out/bin/control.fifo");
+        var mkfifo = ExternalTool.Run(Requires.Tool("mkfifo"), [fifo]);
+        Assert.AreEqual(0, mkfifo.ExitCode, mkfifo.StandardError);
+
+        // Opening a FIFO for reading blocks until a writer comes: run the scan where a hang is
+        // reported as a failure instead of stalling the whole test run.
+        var scan = Task.Run(() =>
+        {
+            var scanner = new RuntimeDependencyScanner(f.Image, Self, f.View);
+            scanner.ScanFile(fifo);
+            scanner.ScanAll();
+            return scanner;
+        });
+        var finished = await Task.WhenAny(scan, Task.Delay(TimeSpan.FromSeconds(30)));
+        if (finished != scan)
+        {
+            // Unblock the stuck open so the worker thread does not outlive the test.
+            await using (new FileStream(fifo, FileMode.Open, FileAccess.Write)) { }
+            Assert.Fail("The scan opened the FIFO and blocked.");
+        }
+        var scanner = await scan;
+        CollectionAssert.AreEqual(new[] { Demo }, scanner.Packages.ToList());
+        Assert.IsEmpty(scanner.Unresolved);
+    }
+
+    [TestMethod]
     public void BuildClosureIsTheDependenciesAndTheirRuntimeClosure()
     {
         using var f = new Fixture();
