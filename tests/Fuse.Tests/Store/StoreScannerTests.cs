@@ -58,7 +58,8 @@ public sealed class StoreScannerTests
     {
         using var temp = new TempDirectory("fuse-scan-badmeta");
         File.WriteAllText(temp["a-amd64-1-1.squashfs"], "");
-        File.WriteAllText(temp["a-amd64-1-1.meta.yaml"], "name: [unclosed");
+        // Only the exchange-directory part of a meta matters to /ro (installs verify whole metas).
+        File.WriteAllText(temp["a-amd64-1-1.meta.yaml"], "name: a\nexchangeDirectories: [unclosed");
         var log = new List<string>();
         var snapshot = new StoreScanner(temp.Path, null, log.Add).Scan();
         Assert.AreEqual(0, snapshot.Packages["a-amd64-1-1"].Joins.Count);
