@@ -645,7 +645,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             foreach (var entry in image.ReadDirectoryRaw(directory))
             {
                 seen?.Add(Encoding.Latin1.GetString(entry.Name));
-                listing.Add(entry.Name, package.NodeId(entry.InodeNumber), TypeBits(entry.Type));
+                listing.Add(entry.Name, package.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
             }
             foreach (var join in joined)
             {
@@ -653,7 +653,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
                 foreach (var entry in pluginImage.ReadDirectoryRaw(join.Directory))
                 {
                     if (seen!.Add(Encoding.Latin1.GetString(entry.Name)))
-                        listing.Add(entry.Name, join.Plugin.NodeId(entry.InodeNumber), TypeBits(entry.Type));
+                        listing.Add(entry.Name, join.Plugin.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
                 }
             }
         }
@@ -665,19 +665,6 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         }
         return listing;
     }
-
-    /// <summary>The st_mode file-type bits for a directory entry (readdir only reports the type).</summary>
-    private static uint TypeBits(SquashFsEntryType type) => type switch
-    {
-        SquashFsEntryType.Directory => 0x4000,
-        SquashFsEntryType.File => 0x8000,
-        SquashFsEntryType.Symlink => 0xA000,
-        SquashFsEntryType.BlockDevice => 0x6000,
-        SquashFsEntryType.CharDevice => 0x2000,
-        SquashFsEntryType.Fifo => 0x1000,
-        SquashFsEntryType.Socket => 0xC000,
-        _ => 0,
-    };
 
     private enum SyntheticKind
     {

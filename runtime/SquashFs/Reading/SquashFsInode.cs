@@ -17,7 +17,10 @@ public sealed class SquashFsInode
     /// <summary>Permission bits including setuid/setgid/sticky (no file-type bits).</summary>
     public required ushort Permissions { get; init; }
     /// <summary>st_mode: file-type bits | permissions.</summary>
-    public uint Mode => (uint)(Type switch
+    public uint Mode => FileTypeBits(Type) | Permissions;
+
+    /// <summary>The st_mode file-type bits (S_IFDIR, S_IFREG, …) of an entry type.</summary>
+    public static uint FileTypeBits(SquashFsEntryType type) => type switch
     {
         SquashFsEntryType.Directory => 0x4000,
         SquashFsEntryType.File => 0x8000,
@@ -27,7 +30,8 @@ public sealed class SquashFsInode
         SquashFsEntryType.Fifo => 0x1000,
         SquashFsEntryType.Socket => 0xC000,
         _ => 0,
-    }) | Permissions;
+    };
+
     public required uint InodeNumber { get; init; }
     /// <summary>Where the inode is stored: (metadata block offset &lt;&lt; 16) | offset in block.</summary>
     public required long InodeReference { get; init; }
