@@ -84,27 +84,19 @@ public sealed partial class SquashFsImage
         return EnumerateRaw(directory, layout);
     }
 
-    private IEnumerable<SquashFsRawDirectoryEntry> EnumerateRaw(SquashFsInode directory, DirectoryLayout layout)
-    {
-        var cursor = _directories.At(layout.StartBlock, layout.Offset);
-        var remaining = layout.ListingSize;
-        var scratch = new byte[SquashFsFormat.MaxNameLength];
-        while (remaining > 0)
-        {
-            var header = ReadDirectoryHeader(ref cursor, ref remaining, directory);
-            for (var i = 0; i < header.Count; i++)
-            {
-                var entry = ReadDirectoryEntry(ref cursor, ref remaining, directory, scratch, out var nameLength);
-                yield return new SquashFsRawDirectoryEntry(
-                    scratch.AsSpan(0, nameLength).ToArray(),
-                    entry.Type,
-                    unchecked(header.InodeBase + (uint)entry.InodeDelta),
-                    ((long)header.StartBlock << 16) | entry.Offset);
-            }
-        }
-    }
+    /// <summary>Builds one listing entry from the name bytes (valid only during the call) and the entry's fields.</summary>
+    private delegate T EntryFactory<T>(ReadOnlySpan<byte> name, SquashFsEntryType type, uint inodeNumber, long inodeReference);
 
-    private IEnumerable<SquashFsDirectoryEntry> Enumerate(SquashFsInode directory, DirectoryLayout layout)
+    private IEnumerable<SquashFsRawDirectoryEntry> EnumerateRaw(SquashFsInode directory, DirectoryLayout layout) =>
+        Enumerate(directory, layout, static (name, type, number, reference) =>
+            new SquashFsRawDirectoryEntry(name.ToArray(), type, number, reference));
+
+    private IEnumerable<SquashFsDirectoryEntry> Enumerate(SquashFsInode directory, DirectoryLayout layout) =>
+        Enumerate(directory, layout, static (name, type, number, reference) =>
+            new SquashFsDirectoryEntry(DecodeName(name), type, number, reference));
+
+    /// <summary>Walks a directory listing once; the factory decides how names are handed out.</summary>
+    private IEnumerable<T> Enumerate<T>(SquashFsInode directory, DirectoryLayout layout, EntryFactory<T> factory)
     {
         var cursor = _directories.At(layout.StartBlock, layout.Offset);
         var remaining = layout.ListingSize;
@@ -115,8 +107,8 @@ public sealed partial class SquashFsImage
             for (var i = 0; i < header.Count; i++)
             {
                 var entry = ReadDirectoryEntry(ref cursor, ref remaining, directory, name, out var nameLength);
-                yield return new SquashFsDirectoryEntry(
-                    DecodeName(name.AsSpan(0, nameLength)),
+                yield return factory(
+                    name.AsSpan(0, nameLength),
                     entry.Type,
                     unchecked(header.InodeBase + (uint)entry.InodeDelta),
                     ((long)header.StartBlock << 16) | entry.Offset);
