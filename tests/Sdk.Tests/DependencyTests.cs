@@ -7,25 +7,13 @@ namespace Sdk.Tests;
 [TestClass]
 public sealed class DependencyTests
 {
-    private static string Package(PackageFixture f, string name, string items = "") => $"""
-        <Project Sdk="Distri.Sdk">
-          <PropertyGroup>
-            <Version>1.0</Version>
-          </PropertyGroup>
-          <ItemGroup>
-            <Source Include="file://{f.MakeTinyTarball(name + "-1.0")}" Sha256="{PackageFixture.Sha256(f["tarballs/" + name + "-1.0.tar.gz"])}" />
-            {items}
-          </ItemGroup>
-        </Project>
-        """;
-
     [TestMethod]
     public void DependenciesBuildFirstAndTheRuntimeClosureIsTransitive()
     {
         using var f = new PackageFixture();
-        f.WritePackage("base", Package(f, "base"));
-        f.WritePackage("mid", Package(f, "mid", """<RuntimeDependency Include="base" />"""));
-        var top = f.WritePackage("top", Package(f, "top", """<RuntimeDependency Include="mid" /><Dependency Include="base" />"""));
+        f.WritePackage("base", f.TinyPackage("base"));
+        f.WritePackage("mid", f.TinyPackage("mid", """<RuntimeDependency Include="base" />"""));
+        var top = f.WritePackage("top", f.TinyPackage("top", """<RuntimeDependency Include="mid" /><Dependency Include="base" />"""));
 
         var result = f.Build(top);
 
@@ -39,8 +27,8 @@ public sealed class DependencyTests
     public void UnbuiltDependencyIsDST1006AtItsLine()
     {
         using var f = new PackageFixture();
-        f.WritePackage("base", Package(f, "base"));
-        var top = f.WritePackage("top", Package(f, "top", """<Dependency Include="base" />"""));
+        f.WritePackage("base", f.TinyPackage("base"));
+        var top = f.WritePackage("top", f.TinyPackage("top", """<Dependency Include="base" />"""));
 
         var result = f.Build(top, "-p:BuildProjectReferences=false");
 
@@ -54,8 +42,8 @@ public sealed class DependencyTests
     public void DependencyCycleIsDST1010NamingTheCycle()
     {
         using var f = new PackageFixture();
-        f.WritePackage("a", Package(f, "a", """<Dependency Include="b" />"""));
-        var b = f.WritePackage("b", Package(f, "b", """<Dependency Include="a" />"""));
+        f.WritePackage("a", f.TinyPackage("a", """<Dependency Include="b" />"""));
+        var b = f.WritePackage("b", f.TinyPackage("b", """<Dependency Include="a" />"""));
 
         var result = f.Build(b);
 

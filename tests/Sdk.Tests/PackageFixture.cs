@@ -65,6 +65,19 @@ public sealed partial class PackageFixture : IDisposable
         return tarball;
     }
 
+    /// <summary>A .distpkg body for a tiny tarball package <c>NAME-1.0</c>, with extra items (dependencies).</summary>
+    public string TinyPackage(string name, string items = "") => $"""
+        <Project Sdk="Distri.Sdk">
+          <PropertyGroup>
+            <Version>1.0</Version>
+          </PropertyGroup>
+          <ItemGroup>
+            <Source Include="file://{MakeTinyTarball(name + "-1.0")}" Sha256="{Sha256(this["tarballs/" + name + "-1.0.tar.gz"])}" />
+            {items}
+          </ItemGroup>
+        </Project>
+        """;
+
     public static string Sha256(string path) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
 
     /// <summary>`dotnet build` of a package against this fixture's artifacts; output of both streams.</summary>

@@ -9,24 +9,12 @@ namespace Sdk.Tests;
 [TestClass]
 public sealed class RebuildTests
 {
-    private static string Package(PackageFixture f, string name, string items = "") => $"""
-        <Project Sdk="Distri.Sdk">
-          <PropertyGroup>
-            <Version>1.0</Version>
-          </PropertyGroup>
-          <ItemGroup>
-            <Source Include="file://{f.MakeTinyTarball(name + "-1.0")}" Sha256="{PackageFixture.Sha256(f["tarballs/" + name + "-1.0.tar.gz"])}" />
-            {items}
-          </ItemGroup>
-        </Project>
-        """;
-
     [TestMethod]
     public void ChangingALeafRebuildsOnlyItAndChangingADependencyRebuildsItsReverseDependencies()
     {
         using var f = new PackageFixture();
-        var dependency = f.WritePackage("base", Package(f, "base"));
-        var leaf = f.WritePackage("top", Package(f, "top", """<Dependency Include="base" />"""));
+        var dependency = f.WritePackage("base", f.TinyPackage("base"));
+        var leaf = f.WritePackage("top", f.TinyPackage("top", """<Dependency Include="base" />"""));
         Built(f.Build(leaf));
         var baseImage = Path.Combine(f.Repository, "base-amd64-1.0-1.squashfs");
         var topImage = Path.Combine(f.Repository, "top-amd64-1.0-1.squashfs");
