@@ -12,6 +12,7 @@ tools=(
   fusermount3:fuse3 bwrap:bubblewrap getfattr:attr setfattr:attr setcap:libcap2-bin
   nginx:nginx curl:curl hyperfine:hyperfine dpkg-source:dpkg-dev
   makeinfo:texinfo man:man-db file:file
+  dpkg-deb:dpkg setpriv:util-linux unshare:util-linux
 )
 # Files rather than commands (libraries and headers).
 files=(
@@ -27,6 +28,11 @@ for f in "${files[@]}"; do [ -e "${f%%:*}" ] || missing+=("${f##*:}"); done
 needs_src=0
 if ! grep -rqsE '^(Types:.*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/; then
   needs_src=1
+fi
+
+# Builds never run as root: the SDK drops to this user (docs/build-environments.md).
+if ! getent passwd distri-build >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin distri-build
 fi
 
 if [ ${#missing[@]} -eq 0 ] && [ $needs_src -eq 0 ]; then

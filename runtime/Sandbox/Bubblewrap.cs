@@ -4,20 +4,13 @@ namespace Distri.Sandbox;
 /// Turns a <see cref="SandboxSpec"/> into a bubblewrap command line. bwrap (not <c>unshare</c> plus
 /// a mount script) because it builds the whole mount tree in one process without a shell, in about
 /// 2 ms (docs/build-environments.md has the numbers), and cleans up with the process.
+/// The sandbox's root is an empty tmpfs: it holds <c>/ro</c>, the build's own directories, a
+/// synthesized <c>/etc</c>, <c>/proc</c>, a minimal <c>/dev</c>, a private <c>/tmp</c> and the
+/// spec's symlinks, and nothing of the host's file system.
 /// </summary>
 public static class Bubblewrap
 {
     public const string DefaultPath = "/usr/bin/bwrap";
-
-    /// <summary>
-    /// Top-level host directories never shown: kernel and per-run state get fresh instances, and
-    /// user data, the real /ro and the store stay out of builds. Everything else in / is the host
-    /// toolchain stage (gcc, make, coreutils in /usr), read-only.
-    /// </summary>
-    private static readonly HashSet<string> HiddenRoots = new(StringComparer.Ordinal)
-    {
-        "proc", "dev", "tmp", "run", "home", "root", "ro", "roimg", "mnt", "media", "lost+found", "sys",
-    };
 
     public const string Home = "/tmp/home";
 
@@ -26,56 +19,51 @@ public static class Bubblewrap
 
     /// <summary>The full command line after <c>bwrap</c>: the sandbox, <c>--chdir</c>, <c>--</c> and the command.</summary>
     public static List<string> Arguments(SandboxSpec spec, string workingDirectory, IReadOnlyList<string> command,
-        Func<string, string?>? inherited = null, string hostRoot = "/")
+        Func<string, string?>? inherited = null)
     {
         if (command.Count == 0) throw new ArgumentException("no command to run", nameof(command));
-        var args = SandboxArguments(spec, inherited, hostRoot);
+        var args = SandboxArguments(spec, inherited);
         args.AddRange(["--chdir", workingDirectory, "--"]);
         args.AddRange(command);
         return args;
     }
 
     /// <summary>
-    /// The sandbox alone (namespaces, mounts, environment): what <see cref="WriteArgumentsFile"/>
+    /// The sandbox alone (namespaces, mounts, environment): what <see cref="SandboxLauncher"/>
     /// stores for <c>bwrap --args FD</c>. bwrap keeps the caller's working directory when it exists
     /// inside, which it does for the build directories (bound at their own paths).
     /// </summary>
-    public static List<string> SandboxArguments(SandboxSpec spec, Func<string, string?>? inherited = null, string hostRoot = "/")
+    /// <param name="source">Maps each host directory or file to bind to the path bwrap reads it from
+    /// (the launcher's staged copy of it when the build drops to an unprivileged user).</param>
+    public static List<string> SandboxArguments(SandboxSpec spec, Func<string, string?>? inherited = null, Func<string, string>? source = null)
     {
         inherited ??= System.Environment.GetEnvironmentVariable;
+        source ??= path => path;
         var args = new List<string>
         {
-            // Fresh namespaces. No user namespace of our own: builds run as root here, and bwrap
-            // makes one itself for unprivileged callers.
+            // Fresh namespaces; bwrap adds a user namespace itself, as it always runs unprivileged
+            // (the launcher drops root to the build user first).
             "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent",
         };
         if (!spec.Network) args.Add("--unshare-net");
-
-        foreach (var entry in new DirectoryInfo(hostRoot).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
-        {
-            if (HiddenRoots.Contains(entry.Name)) continue;
-            var target = "/" + entry.Name;
-            if (entry.LinkTarget is { } link)
-                args.AddRange(["--symlink", link, target]); // merged /usr: /bin -> usr/bin
-            else if (entry is DirectoryInfo)
-                args.AddRange(["--ro-bind", entry.FullName, target]);
-        }
-        args.AddRange(["--ro-bind", "/sys", "/sys", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", Home]);
+        args.AddRange(["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", Home]);
 
         if (spec.View is { } view)
-            args.AddRange(["--ro-bind", view, "/ro"]);
+            args.AddRange(["--ro-bind", source(view), "/ro"]);
         else
             args.AddRange(["--dir", "/ro"]);
         if (spec.Self is { } self && spec.Destination is { } destination)
         {
-            if (!Distri.Sandbox.Names.IsSafeFileName(self)) throw new ArgumentException($"'{self}' is not a package full name");
-            args.AddRange(["--bind", destination, "/ro/" + self]);
+            if (!Names.IsSafeFileName(self)) throw new ArgumentException($"'{self}' is not a package full name");
+            args.AddRange(["--bind", source(destination), "/ro/" + self]);
         }
         foreach (var (inside, host) in spec.ReadOnly)
-            args.AddRange(["--ro-bind", host, inside]);
+            args.AddRange(["--ro-bind", source(host), inside]);
         foreach (var dir in spec.Writable)
-            args.AddRange(["--bind", dir, dir]);
+            args.AddRange(["--bind", source(dir), dir]);
+        foreach (var (path, target) in spec.Symlinks)
+            args.AddRange(["--symlink", target, path]);
         // Everything not bound writable above is read-only, the sandbox's own root included.
         args.AddRange(["--remount-ro", "/"]);
 
@@ -88,17 +76,13 @@ public static class Bubblewrap
         return args;
     }
 
-    /// <summary>
-    /// Writes arguments NUL-separated for <c>bwrap --args FD</c>, so a build step starts bubblewrap
-    /// directly (no .NET start per step) with nothing to quote. Written only when it changes.
-    /// </summary>
-    public static void WriteArgumentsFile(string path, IEnumerable<string> args)
+    /// <summary>The host paths a sandbox binds, in the order <see cref="SandboxArguments"/> meets them.</summary>
+    public static IEnumerable<string> BindSources(SandboxSpec spec)
     {
-        var text = string.Concat(args.Select(a => a.Contains('\0') ? throw new ArgumentException("NUL in a sandbox argument") : a + "\0"));
-        if (File.Exists(path) && File.ReadAllText(path) == text) return;
-        var temp = path + $".{System.Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
+        if (spec.View is { } view) yield return view;
+        if (spec.Self is not null && spec.Destination is { } destination) yield return destination;
+        foreach (var host in spec.ReadOnly.Values) yield return host;
+        foreach (var dir in spec.Writable) yield return dir;
     }
 }
 

@@ -22,14 +22,29 @@ public sealed class SandboxSpec
     /// <summary>Host directories bound writable at their own path (the build directory, the DESTDIR root).</summary>
     public List<string> Writable { get; set; } = [];
 
-    /// <summary>Extra read-only binds: sandbox path → host path (e.g. the host-shadow directory).</summary>
+    /// <summary>Extra read-only binds: sandbox path → host path (the synthesized /etc, the source tarballs).</summary>
     public SortedDictionary<string, string> ReadOnly { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Symlinks that give upstream build systems the paths they expect (<c>/bin/sh</c>, <c>/usr/include</c>,
+    /// the loader): sandbox path → link target, usually somewhere under <c>/ro</c>. Nothing else
+    /// of a file system hierarchy exists: the host's is never shown.
+    /// </summary>
+    public SortedDictionary<string, string> Symlinks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The unprivileged host user the build runs as when the caller is root (uid, gid); null: the
+    /// caller's own user, in a user namespace bubblewrap makes.
+    /// </summary>
+    public BuildUser? User { get; set; }
 
     /// <summary>Variables set inside the sandbox (PATH, CPATH, LDFLAGS…), overriding inherited ones.</summary>
     public SortedDictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>False (the default): a fresh network namespace with only a loopback interface.</summary>
     public bool Network { get; set; }
+
+    public sealed record BuildUser(uint Uid, uint Gid);
 
     private static readonly JsonSerializerOptions Options = new()
     {

@@ -12,6 +12,7 @@ internal static class BuildEnvironmentErrors
     public const string UnreadableMeta = "DST3502";
     public const string ViewFailed = "DST3503";
     public const string NoBubblewrap = "DST3504";
+    public const string NoBuildUser = "DST3505";
     public const string UnresolvedLibrary = "DST3510";
 
     public static void Log(TaskLoggingHelper log, string code, string? file, string message) =>

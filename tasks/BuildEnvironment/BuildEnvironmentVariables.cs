@@ -3,31 +3,46 @@ using Distri.Packages;
 namespace Distri.Tasks.BuildEnvironment;
 
 /// <summary>
-/// The environment of a build step: tools and headers from the /ro view first, then the host
-/// toolchain stage; and LDFLAGS whose rpaths pin every binary to the exact dependency directories
-/// it was linked against, so a newer revision installed later never changes what it loads.
+/// The environment of a build step: tools, headers and libraries from the /ro view, and LDFLAGS
+/// that pin every binary to the exact packages it was linked against — rpaths naming each
+/// dependency's library directory and the C library's, and the C library package's own loader as
+/// the interpreter — so a newer revision installed later never changes what it loads, and no
+/// program needs anything of the machine it runs on.
 /// </summary>
 public static class BuildEnvironmentVariables
 {
-    /// <summary>The host toolchain stage (gcc, make, coreutils) after the view.</summary>
-    public const string HostPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+    /// <summary>/usr/bin is the toolchain's (the seed's /usr, or the exchange directory /ro/bin).</summary>
+    public const string Path = "/ro/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
-    /// <param name="hostShadow">Sandbox path of the <see cref="HostShadow"/> tree, searched after the view.</param>
-    public static SortedDictionary<string, string> For(PackageFullName self, IEnumerable<PackageFullName> closure, string? hostShadow = null)
+    /// <param name="libc">The C library: its package, its library directory and loader file inside the package.</param>
+    public static SortedDictionary<string, string> For(PackageFullName self, IEnumerable<PackageFullName> closure, LibcLocation? libc = null)
     {
-        string After(string path, string shadowed) => hostShadow is null ? path : $"{path}:{hostShadow}/{shadowed}";
         // Own libraries first (a program linking its own freshly built library), then the closure,
         // newest revision first when a name appears twice.
         var libDirs = new List<string> { $"/ro/{self}/out/lib" };
         libDirs.AddRange(PackageClosure.Order(closure).Select(full => $"/ro/{full}/out/lib"));
+        var ldflags = new List<string>();
+        if (libc is not null)
+        {
+            libDirs.Add(libc.LibraryDirectory);
+            ldflags.Add("-Wl,--dynamic-linker=" + libc.Loader);
+        }
+        ldflags.AddRange(libDirs.Distinct(StringComparer.Ordinal).Select(dir => "-Wl,-rpath," + dir));
         return new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["PATH"] = "/ro/bin:" + HostPath,
-            ["CPATH"] = After("/ro/include", "include"),
-            ["LIBRARY_PATH"] = After("/ro/lib", "lib"),
-            ["PKG_CONFIG_PATH"] = After("/ro/lib/pkgconfig:/ro/share/pkgconfig", "pkgconfig"),
+            ["PATH"] = Path,
+            ["CPATH"] = "/ro/include",
+            ["LIBRARY_PATH"] = "/ro/lib",
+            ["PKG_CONFIG_PATH"] = "/ro/lib/pkgconfig:/ro/share/pkgconfig",
             // The sandbox appends the step's own LDFLAGS (from the package) after these.
-            ["LDFLAGS"] = string.Join(' ', libDirs.Select(dir => "-Wl,-rpath," + dir)),
+            ["LDFLAGS"] = string.Join(' ', ldflags),
         };
     }
+}
+
+/// <summary>Where a build's C library lives inside the sandbox: <c>/ro/&lt;full&gt;/&lt;directory&gt;</c> and its loader there.</summary>
+public sealed record LibcLocation(PackageFullName Package, string Directory, string LoaderFile)
+{
+    public string LibraryDirectory => $"/ro/{Package}/{Directory.Trim('/')}";
+    public string Loader => $"{LibraryDirectory}/{LoaderFile}";
 }

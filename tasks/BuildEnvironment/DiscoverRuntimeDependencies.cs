@@ -25,6 +25,9 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
     [Required]
     public string RepositoryDirectory { get; set; } = "";
 
+    /// <summary>A prebuilt toolchain's repository, searched after <see cref="RepositoryDirectory"/>.</summary>
+    public string? ToolchainRepositoryDirectory { get; set; }
+
     /// <summary>Declared runtime dependencies: full names, or package names (the newest in the repository).</summary>
     public ITaskItem[] DeclaredRuntimeDependencies { get; set; } = [];
 
@@ -49,7 +52,7 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
             BuildEnvironmentErrors.Warn(Log, BuildEnvironmentErrors.UnresolvedLibrary, ProjectFile,
                 $"{self}: {missing} is provided by no package in the build closure nor the host; declare the dependency");
 
-        var repository = new PackageClosure(RepositoryDirectory);
+        var repository = new PackageClosure(string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
         var direct = new HashSet<PackageFullName>(scanner.Packages);
         foreach (var declared in DeclaredRuntimeDependencies)
         {

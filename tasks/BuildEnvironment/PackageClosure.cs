@@ -6,9 +6,14 @@ namespace Distri.Tasks.BuildEnvironment;
 /// Closures over the repository's metas, whose <c>runtimeDependencies</c> are already transitive:
 /// one level of reading gives the whole closure. Pure logic (no MSBuild types) so tests and tools
 /// use it directly; problems are returned as messages for the task to log with its codes.
+/// Several repositories are searched in order (the distribution's own, then a prebuilt toolchain's).
 /// </summary>
-public sealed class PackageClosure(string repositoryDirectory)
+public sealed class PackageClosure(IReadOnlyList<string> repositoryDirectories)
 {
+    public PackageClosure(string repositoryDirectory) : this([repositoryDirectory])
+    {
+    }
+
     private readonly Dictionary<PackageFullName, PackageMeta?> _metas = [];
 
     /// <summary>(code, file, message) of every problem met, in order.</summary>
@@ -35,19 +40,22 @@ public sealed class PackageClosure(string repositoryDirectory)
 
     /// <summary>The newest package of that name that has a meta in the repository, if any.</summary>
     public PackageFullName? Newest(string name) =>
-        Directory.Exists(repositoryDirectory)
-            ? Directory.EnumerateFiles(repositoryDirectory, "*" + StoreLayout.MetaExtension)
-                .Select(p => StoreLayout.TryParseMetaFileName(Path.GetFileName(p), out var n) ? n : (PackageFullName?)null)
-                .Where(n => n is { } v && v.Name == name)
-                .Max()
-            : null;
+        repositoryDirectories.Where(Directory.Exists)
+            .SelectMany(repository => Directory.EnumerateFiles(repository, "*" + StoreLayout.MetaExtension))
+            .Select(p => StoreLayout.TryParseMetaFileName(Path.GetFileName(p), out var n) ? n : (PackageFullName?)null)
+            .Where(n => n is { } v && v.Name == name)
+            .Max();
+
+    /// <summary>The repository holding the package's meta (the first one searched when none does).</summary>
+    public string RepositoryOf(PackageFullName full) =>
+        repositoryDirectories.FirstOrDefault(r => File.Exists(Path.Combine(r, StoreLayout.MetaFileName(full)))) ?? repositoryDirectories[0];
 
     public PackageMeta? Meta(PackageFullName full, bool requireImage = false)
     {
         if (_metas.TryGetValue(full, out var cached)) return cached;
         PackageMeta? meta = null;
         var path = MetaPath(full);
-        if (!File.Exists(path) || (requireImage && !File.Exists(Path.Combine(repositoryDirectory, StoreLayout.ImageFileName(full)))))
+        if (!File.Exists(path) || (requireImage && !File.Exists(Path.Combine(RepositoryOf(full), StoreLayout.ImageFileName(full)))))
         {
             Problems.Add((BuildEnvironmentErrors.UnbuiltDependency, null,
                 $"dependency {full} is not built: {path} does not exist (build it first: dotnet build pkgs/{full.Name})"));
@@ -71,5 +79,5 @@ public sealed class PackageClosure(string repositoryDirectory)
         names.OrderBy(n => n.Name, StringComparer.Ordinal).ThenBy(n => n.Arch, StringComparer.Ordinal)
              .ThenByDescending(n => n);
 
-    private string MetaPath(PackageFullName full) => Path.Combine(repositoryDirectory, StoreLayout.MetaFileName(full));
+    private string MetaPath(PackageFullName full) => Path.Combine(RepositoryOf(full), StoreLayout.MetaFileName(full));
 }

@@ -24,6 +24,9 @@ public sealed class ResolveBuildClosure : Microsoft.Build.Utilities.Task
     [Required]
     public string RepositoryDirectory { get; set; } = "";
 
+    /// <summary>A prebuilt toolchain's repository, searched after <see cref="RepositoryDirectory"/>.</summary>
+    public string? ToolchainRepositoryDirectory { get; set; }
+
     /// <summary>For error locations: the .distpkg being built.</summary>
     public string? ProjectFile { get; set; }
 
@@ -33,7 +36,7 @@ public sealed class ResolveBuildClosure : Microsoft.Build.Utilities.Task
 
     public override bool Execute()
     {
-        var closure = new PackageClosure(RepositoryDirectory);
+        var closure = new PackageClosure(string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
         var declared = new List<PackageFullName>();
         var names = BuildDependencyNames.Select(n => n.ItemSpec).ToHashSet(StringComparer.Ordinal);
         foreach (var item in Dependencies)
@@ -50,6 +53,7 @@ public sealed class ResolveBuildClosure : Microsoft.Build.Utilities.Task
             var item = new TaskItem(full.ToString());
             item.SetMetadata("PackageName", full.Name);
             item.SetMetadata("ImageSha256", closure.Meta(full)?.ImageSha256 ?? "");
+            item.SetMetadata("Repository", closure.RepositoryOf(full));
             return (ITaskItem)item;
         })];
         return !Log.HasLoggedErrors;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distri.Linux;
 using Distri.Packages;
 using Distri.Sandbox;
 using Microsoft.Build.Framework;
@@ -6,9 +7,10 @@ using Microsoft.Build.Framework;
 namespace Distri.Tasks.BuildEnvironment;
 
 /// <summary>
-/// Prepares a package's build environment: mounts the filtered /ro of its closure (when it has
-/// one), and writes the sandbox twice: as the JSON spec <c>distri sandbox</c> reads and as the
-/// bubblewrap argument list each build step passes to <c>bwrap --args</c>.
+/// Prepares a package's build environment: mounts the filtered /ro of its closure (toolchain
+/// included), synthesizes the sandbox's /etc and file-system links, gives the build directories
+/// to the build user, and writes the sandbox twice: as the JSON spec <c>distri sandbox</c> reads
+/// and as the launcher plus bubblewrap argument list each build step starts.
 /// Any daemon left by a cancelled earlier build of the same package is stopped first.
 /// </summary>
 public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
@@ -17,11 +19,8 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     [Required]
     public string Self { get; set; } = "";
 
-    /// <summary>Full names from <see cref="ResolveBuildClosure"/>.</summary>
+    /// <summary>Full names from <see cref="ResolveBuildClosure"/>, with metadata PackageName and Repository.</summary>
     public ITaskItem[] Closure { get; set; } = [];
-
-    [Required]
-    public string RepositoryDirectory { get; set; } = "";
 
     /// <summary>This build's private directory for the mount point, the spec, the pid and daemon log.</summary>
     [Required]
@@ -34,15 +33,29 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     /// <summary>Host directories writable at their own path (build directory, DESTDIR root).</summary>
     public ITaskItem[] Writable { get; set; } = [];
 
+    /// <summary>Host files shown read-only at their own path (the fetched source tarballs).</summary>
+    public ITaskItem[] ReadOnlyFiles { get; set; } = [];
+
     /// <summary>How to run <c>distri</c>: a path, or words such as <c>dotnet /path/distri.dll</c> (no spaces inside a word).</summary>
     [Required]
     public string DistriCommand { get; set; } = "";
 
-    /// <summary>pkgs/: the Debian sources named there have their host development files shadowed (<see cref="HostShadow"/>).</summary>
-    public string? PackagesDirectory { get; set; }
+    /// <summary>The package whose <c>out/usr</c> is the sandbox's <c>/usr</c> (the seed); empty: <c>/usr/bin</c> and friends are the exchange directories.</summary>
+    public string? UsrPackage { get; set; }
 
-    /// <summary>Where to write the same sandbox as NUL-separated bubblewrap arguments (for <c>bwrap --args 3</c>).</summary>
-    public string? ArgumentsFile { get; set; }
+    /// <summary>The C library's package name, its library directory inside the package and its loader's file name.</summary>
+    public string? LibcPackage { get; set; }
+    public string LibcDirectory { get; set; } = "out/lib";
+    public string LoaderFile { get; set; } = "ld-linux-x86-64.so.2";
+
+    /// <summary>Host user the build runs as when the caller is root.</summary>
+    public string BuildUser { get; set; } = "distri-build";
+
+    /// <summary>Where to write the launcher (<c>sh LAUNCHER -- COMMAND</c>) and the bubblewrap argument list.</summary>
+    [Required]
+    public string LauncherFile { get; set; } = "";
+    [Required]
+    public string ArgumentsFile { get; set; } = "";
 
     /// <summary>
     /// The steps' environment (<c>NAME=value</c>, the SDK's DistriBuildEnvironment): a package's own
@@ -56,7 +69,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
 
     public string? ProjectFile { get; set; }
 
-    /// <summary>Where to write the spec: the file <c>$(DistriSandboxCommand)</c> names.</summary>
+    /// <summary>Where to write the spec.</summary>
     [Required]
     public string SpecFile { get; set; } = "";
 
@@ -74,7 +87,32 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
                 $"{BubblewrapPath} not found: builds run in a bubblewrap sandbox (apt-get install bubblewrap, or run eng/install-prereqs.sh)");
             return false;
         }
-        var closure = Closure.Select(i => PackageFullName.Parse(i.ItemSpec)).ToList();
+        SandboxSpec.BuildUser? user = null;
+        if (FileOwnership.geteuid() == 0)
+        {
+            if (FileOwnership.FindUser(BuildUser) is not { } ids || ids.Uid == 0)
+            {
+                BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.NoBuildUser, ProjectFile,
+                    $"builds never run as root, and the build user '{BuildUser}' does not exist (or is root): create it with `useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {BuildUser}` (eng/install-prereqs.sh does)");
+                return false;
+            }
+            user = new SandboxSpec.BuildUser(ids.Uid, ids.Gid);
+        }
+
+        var closure = Closure.Select(i => (Full: PackageFullName.Parse(i.ItemSpec), Repository: i.GetMetadata("Repository"))).ToList();
+        var fullOf = closure.ToDictionary(c => c.Full.Name, c => c.Full, StringComparer.Ordinal);
+        PackageFullName? usr = null;
+        LibcLocation? libc = null;
+        if (!string.IsNullOrEmpty(UsrPackage) && !fullOf.TryGetValue(UsrPackage, out var u)
+            || !string.IsNullOrEmpty(LibcPackage) && !fullOf.ContainsKey(LibcPackage))
+        {
+            BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.UnbuiltDependency, ProjectFile,
+                $"the toolchain ({UsrPackage} {LibcPackage}) is not in the build closure of {self}");
+            return false;
+        }
+        if (!string.IsNullOrEmpty(UsrPackage)) usr = fullOf[UsrPackage];
+        if (!string.IsNullOrEmpty(LibcPackage)) libc = new LibcLocation(fullOf[LibcPackage], LibcDirectory, LoaderFile);
+
         var environment = Path.GetFullPath(EnvironmentDirectory);
         Directory.CreateDirectory(environment);
         Directory.CreateDirectory(Destination);
@@ -86,8 +124,8 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         {
             try
             {
-                BuildView.Start(environment, distri, Path.GetFullPath(RepositoryDirectory),
-                    closure.Select(c => c.ToString()), self.ToString(), TimeSpan.FromSeconds(ReadyTimeoutSeconds));
+                var store = LinkStore(Path.Combine(environment, "store"), closure);
+                BuildView.Start(environment, distri, store, closure.Select(c => c.Full.ToString()), self.ToString(), TimeSpan.FromSeconds(ReadyTimeoutSeconds));
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
             {
@@ -98,34 +136,89 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
             view = BuildView.MountPoint(environment);
         }
 
-        var readOnly = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        string? shadow = null;
-        if (!string.IsNullOrEmpty(PackagesDirectory))
+        var writable = Writable.Select(w => Path.GetFullPath(w.ItemSpec)).Distinct(StringComparer.Ordinal).ToList();
+        if (user is not null)
         {
-            var shadowDirectory = Path.Combine(environment, "host-shadow");
-            var files = HostShadow.Write(shadowDirectory, HostShadow.InstalledBinaries(HostShadow.DistributionSources(PackagesDirectory)));
-            Log.LogMessage(MessageImportance.Low, "{0} host development files shadowed in {1}", files, shadowDirectory);
-            readOnly[HostShadow.SandboxPath] = shadowDirectory;
-            shadow = HostShadow.SandboxPath;
+            // The build user owns what it builds in; everything else it sees is read-only.
+            foreach (var dir in writable.Append(Path.GetFullPath(Destination)))
+                FileOwnership.ChangeTree(dir, user.Uid, user.Gid);
         }
+        var readOnly = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["/etc"] = WriteEtc(Path.Combine(environment, "etc"), user),
+        };
+        foreach (var file in ReadOnlyFiles.Select(f => Path.GetFullPath(f.ItemSpec)))
+            readOnly[file] = file;
         var spec = new SandboxSpec
         {
             ReadOnly = readOnly,
             View = view,
             Self = self.ToString(),
             Destination = Path.GetFullPath(Destination),
-            Writable = [.. Writable.Select(w => Path.GetFullPath(w.ItemSpec)).Distinct(StringComparer.Ordinal)],
-            Environment = BuildEnvironmentVariables.For(self, closure, shadow),
+            Writable = writable,
+            Symlinks = FileSystemLinks(usr, libc),
+            Environment = BuildEnvironmentVariables.For(self, closure.Select(c => c.Full), libc),
+            User = user,
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(SpecFile))!);
         spec.Write(SpecFile);
-        if (!string.IsNullOrEmpty(ArgumentsFile))
-        {
-            var stepEnvironment = StepEnvironment.Select(i => i.ItemSpec.Split('=', 2)).Where(p => p.Length == 2)
-                .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
-            Bubblewrap.WriteArgumentsFile(ArgumentsFile, Bubblewrap.SandboxArguments(spec, name => stepEnvironment.GetValueOrDefault(name)));
-        }
-        Log.LogMessage(MessageImportance.Normal, "Build environment of {0}: {1} packages at /ro, ready in {2} ms", self, closure.Count, clock.ElapsedMilliseconds);
+        var stepEnvironment = StepEnvironment.Select(i => i.ItemSpec.Split('=', 2)).Where(p => p.Length == 2)
+            .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
+        SandboxLauncher.Write(LauncherFile, ArgumentsFile, spec, name => stepEnvironment.GetValueOrDefault(name), BubblewrapPath);
+        Log.LogMessage(MessageImportance.Normal, "Build environment of {0}: {1} packages at /ro, as {2}, ready in {3} ms", self, closure.Count,
+            user is null ? "the calling user" : BuildUser, clock.ElapsedMilliseconds);
         return true;
+    }
+
+    /// <summary>
+    /// The paths upstream build systems expect, as links into /ro: with a /usr package (the seed),
+    /// its out/usr is /usr and /bin, /lib… lead there as on a merged-/usr system; otherwise
+    /// /usr/bin, /usr/include, /usr/lib… are the exchange directories and /lib64 holds the loader.
+    /// </summary>
+    private static SortedDictionary<string, string> FileSystemLinks(PackageFullName? usr, LibcLocation? libc)
+    {
+        var links = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (usr is { } u)
+        {
+            links["/usr"] = $"/ro/{u}/out/usr";
+            foreach (var top in new[] { "bin", "sbin", "lib", "lib64" }) links["/" + top] = "usr/" + top;
+            return links;
+        }
+        foreach (var (path, target) in new[] { ("/bin", "/ro/bin"), ("/sbin", "/ro/bin"), ("/usr/bin", "/ro/bin"), ("/usr/sbin", "/ro/bin"),
+                     ("/usr/include", "/ro/include"), ("/usr/lib", "/ro/lib"), ("/usr/share", "/ro/share"), ("/lib", "/ro/lib") })
+            links[path] = target;
+        if (libc is not null) links["/lib64/" + libc.LoaderFile] = libc.Loader;
+        return links;
+    }
+
+    /// <summary>An /etc with only what programs look up: the build user, localhost.</summary>
+    private static string WriteEtc(string directory, SandboxSpec.BuildUser? user)
+    {
+        Directory.CreateDirectory(directory);
+        var uid = user?.Uid ?? FileOwnership.geteuid();
+        var gid = user?.Gid ?? uid;
+        WriteIfChanged(Path.Combine(directory, "passwd"),
+            $"root:x:0:0:root:/root:/bin/sh\nbuild:x:{uid}:{gid}:distri build:{Bubblewrap.Home}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+        WriteIfChanged(Path.Combine(directory, "group"), $"root:x:0:\nbuild:x:{gid}:\nnogroup:x:65534:\n");
+        WriteIfChanged(Path.Combine(directory, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
+        return directory;
+    }
+
+    /// <summary>The view's store: links to exactly the closure's images and metas, from whichever repository holds them.</summary>
+    private static string LinkStore(string directory, IEnumerable<(PackageFullName Full, string Repository)> closure)
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory);
+        foreach (var (full, repository) in closure)
+        {
+            foreach (var file in new[] { StoreLayout.ImageFileName(full), StoreLayout.MetaFileName(full) })
+                File.CreateSymbolicLink(Path.Combine(directory, file), Path.GetFullPath(Path.Combine(repository, file)));
+        }
+        return directory;
+    }
+
+    private static void WriteIfChanged(string path, string text)
+    {
+        if (!File.Exists(path) || File.ReadAllText(path) != text) File.WriteAllText(path, text);
     }
 }

@@ -11,7 +11,7 @@ namespace Distri.Tasks.Definition;
 /// </summary>
 public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
 {
-    public static readonly string[] Builders = ["autotools", "cmake", "custom"];
+    public static readonly string[] Builders = ["autotools", "cmake", "custom", "seed"];
     public static readonly string[] PostInstallActions = ["delete", "symlink", "chmod"];
 
     [Required] public string DefinitionFile { get; set; } = "";
@@ -21,6 +21,9 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
     public string? Revision { get; set; }
     public string? Builder { get; set; }
     public ITaskItem[] Sources { get; set; } = [];
+
+    /// <summary>The seed builder's Debian binary packages (Include=name, Version, Sha256).</summary>
+    public ITaskItem[] DebianPackages { get; set; } = [];
     public ITaskItem[] Patches { get; set; } = [];
     public ITaskItem[] BuildSteps { get; set; } = [];
     public ITaskItem[] PostInstalls { get; set; } = [];
@@ -42,8 +45,22 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
         if (!string.IsNullOrWhiteSpace(Version) && !name.IsValid(out var error))
             Log.LogError(Messages.InvalidName, DefinitionFile, "Version", null, error);
 
-        if (Sources.Length == 0)
+        var builder = Builder?.Trim() ?? "";
+        if (builder == "seed")
+        {
+            if (DebianPackages.Length == 0) Log.LogError(Messages.NoDebianPackages, DefinitionFile, "Builder", null);
+        }
+        else if (Sources.Length == 0)
+        {
             Log.LogError(Messages.MissingSource, DefinitionFile);
+        }
+        foreach (var package in DebianPackages)
+        {
+            if (package.Meta("Sha256") is not { } hash || !IsSha256(hash))
+                Log.LogError(Messages.InvalidSha256, DefinitionFile, "DebianPackage", package.ItemSpec, package.ItemSpec, "Sha256", package.Meta("Sha256") ?? "");
+            if (package.Meta("Version") is null)
+                Log.LogError(Messages.MissingDebianVersion, DefinitionFile, "DebianPackage", package.ItemSpec, package.ItemSpec);
+        }
         foreach (var source in Sources)
         {
             foreach (var hashName in new[] { "Sha256", "DebianSha256" })
@@ -59,7 +76,6 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
                 Log.LogError(Messages.PatchMissing, DefinitionFile, "Patch", patch.ItemSpec, patch.ItemSpec);
         }
 
-        var builder = Builder?.Trim() ?? "";
         if (!Builders.Contains(builder, StringComparer.Ordinal))
             Log.LogError(Messages.UnknownBuilder, DefinitionFile, "Builder", null, builder);
         else if (builder == "custom" && BuildSteps.Length == 0)

@@ -15,7 +15,7 @@ public static class Messages
     // DST1xxx: the package definition.
     public static readonly Message MissingVersion = new("DST1001", "the package has no <Version>; add e.g. <Version>1.0</Version> to a <PropertyGroup>");
     public static readonly Message MissingSource = new("DST1002", "the package has no <Source>; add <Source Include=\"https://…/name-version.tar.gz\" Sha256=\"…\" /> to an <ItemGroup>");
-    public static readonly Message UnknownBuilder = new("DST1003", "unknown builder '{0}'; use autotools, cmake or custom");
+    public static readonly Message UnknownBuilder = new("DST1003", "unknown builder '{0}'; use autotools, cmake, custom or seed");
     public static readonly Message InvalidName = new("DST1004", "invalid package identity: {0}");
     public static readonly Message UnknownDependency = new("DST1005", "unknown dependency '{0}': there is no {1}");
     public static readonly Message UnbuiltDependency = new("DST1006", "dependency '{0}' is not built: {1} does not exist");
@@ -25,18 +25,22 @@ public static class Messages
     public static readonly Message DependencyCycle = new("DST1010", "dependency cycle: {0}");
     public static readonly Message InvalidRevision = new("DST1011", "<Revision> '{0}' is not a non-negative integer");
     public static readonly Message MissingPostInstallArgument = new("DST1012", "post-install '{0}' needs the {1} attribute");
+    public static readonly Message NoDebianPackages = new("DST1013", "Builder is seed but the package has no <DebianPackage Include=\"name\" Version=\"…\" Sha256=\"…\" /> items");
+    public static readonly Message MissingDebianVersion = new("DST1014", "Debian package '{0}' has no Version; pin it, e.g. Version=\"1.2-3\" (apt-cache policy {0})");
 
     // DST2xxx: sources.
     public static readonly Message SourceUnavailable = new("DST2001", "cannot fetch source '{0}' (sha256 {1}); origins tried:{2}");
     public static readonly Message Sha256Mismatch = new("DST2002", "source '{0}' from {1}: sha256 mismatch: expected {2}, actual {3}; the download was discarded");
     public static readonly Message ExtractFailed = new("DST2003", "cannot extract {0}: {1}");
     public static readonly Message PatchMissing = new("DST2004", "patch '{0}' does not exist");
+    public static readonly Message DebianPackageUnavailable = new("DST2005", "cannot fetch Debian package {0}={1}: {2}; is the version still served (apt-cache policy {0})?");
 
     // DST3xxx: build steps and sandbox.
     public static readonly Message StepFailed = new("DST3001", "step '{0}' failed with exit code {1}; full log: {2}; last lines:\n{3}");
     public static readonly Message PatchFailed = new("DST3002", "patch '{0}' does not apply (exit code {1}); full log: {2}; last lines:\n{3}");
     public static readonly Message PostInstallFailed = new("DST3003", "post-install '{0}' on '{1}': {2}");
     public static readonly Message NothingInstalled = new("DST3004", "the install step put nothing into {0}; does it honour DESTDIR?");
+    public static readonly Message UnsafeInstallTree = new("DST3005", "the install tree is not a plain directory tree: {0}; a build may not link its image root or its parents elsewhere");
 
     // DST4xxx: images and metadata.
     public static readonly Message PackFailed = new("DST4001", "cannot write image {0}: {1}");

@@ -26,6 +26,8 @@ internal sealed class SourceScanner(SquashFsWriterOptions options, IdTable ids, 
     public SourceNode ScanRoot(string root)
     {
         var rc = LibC.LStat(root, out var st);
+        if (rc == 0 && st.FileType == LibC.S_IFLNK && !options.FollowRootSymlink)
+            throw new SquashFsException($"the image root '{root}' is a symbolic link; an image is made of a real directory only");
         if (rc == 0 && st.FileType == LibC.S_IFLNK)
         {
             // The root itself may be a symlink to a directory: it is followed, nothing below it is.
@@ -116,8 +118,8 @@ internal sealed class SourceScanner(SquashFsWriterOptions options, IdTable ids, 
         {
             Type = type,
             Permissions = (ushort)(st.Mode & 0xFFF),
-            UidIndex = ids.IndexOf(st.Uid, path),
-            GidIndex = ids.IndexOf(st.Gid, path),
+            UidIndex = ids.IndexOf(options.Uid ?? st.Uid, path),
+            GidIndex = ids.IndexOf(options.Gid ?? st.Gid, path),
             Mtime = options.Mtime ?? (uint)Math.Clamp(st.MtimeSeconds, 0, uint.MaxValue),
             XattrId = xattrs.Add(path),
             SourceId = (st.DevMajor, st.DevMinor, st.Ino),

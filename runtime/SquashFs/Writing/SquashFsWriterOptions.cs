@@ -15,6 +15,18 @@ public sealed record SquashFsWriterOptions
     /// <summary>Device nodes, fifos and sockets are refused unless this is set.</summary>
     public bool AllowSpecialFiles { get; init; }
 
+    /// <summary>When set, every entry's owner is replaced by these ids (packages: root, whoever built them).</summary>
+    public uint? Uid { get; init; }
+
+    /// <summary>See <see cref="Uid"/>.</summary>
+    public uint? Gid { get; init; }
+
+    /// <summary>
+    /// A root directory given as a symlink is followed (a user's own tree); a build's install tree
+    /// is not trusted to point anywhere, so packages turn this off and a linked root is an error.
+    /// </summary>
+    public bool FollowRootSymlink { get; init; } = true;
+
     /// <summary>Data block size; a power of two between 4 KiB and 1 MiB.</summary>
     public int BlockSize { get; init; } = Format.SquashFsFormat.DefaultBlockSize;
 }
