@@ -12,7 +12,7 @@ tools=(
   fusermount3:fuse3 bwrap:bubblewrap getfattr:attr setfattr:attr setcap:libcap2-bin
   nginx:nginx curl:curl hyperfine:hyperfine dpkg-source:dpkg-dev
   makeinfo:texinfo man:man-db file:file
-  dpkg-deb:dpkg setpriv:util-linux unshare:util-linux
+  dpkg-deb:dpkg setpriv:util-linux unshare:util-linux busybox:busybox-static
 )
 # Files rather than commands (libraries and headers).
 files=(

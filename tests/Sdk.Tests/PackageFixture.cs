@@ -85,11 +85,13 @@ public sealed partial class PackageFixture : IDisposable
 
     public ExternalTool.Result Build(string project, Dictionary<string, string> environment, params string[] extra)
     {
+        SeedToolchain.Ensure();
         string[] args =
         [
             "build", project, "-nologo", "-v:n", "-nodeReuse:false",
             $"-p:DistriArtifactsDir={Artifacts}/", $"-p:DistriPackagesDir={this["pkgs"]}/",
             $"-p:DistriRepositoryRoot={RepoPaths.Root}", "-p:DistriSkipTasksBuild=true", "-p:DistriHttpTimeoutSeconds=2",
+            SeedToolchain.Property,
             .. extra,
         ];
         environment["MSBUILDDISABLENODEREUSE"] = "1";
@@ -100,7 +102,12 @@ public sealed partial class PackageFixture : IDisposable
 
     /// <summary>The error lines `file(line): error CODE: …` in a build's output, distinct.</summary>
     public static IReadOnlyList<string> Errors(ExternalTool.Result result, string code) =>
-        [.. (result.StandardOutput + result.StandardError).Split('\n').Where(l => l.Contains($"error {code}:", StringComparison.Ordinal)).Select(l => l.Trim()).Distinct()];
+        [.. (result.StandardOutput + result.StandardError).Split('\n').Where(l => l.Contains($"error {code}:", StringComparison.Ordinal))
+            .Select(l => NodePrefix().Replace(l.Trim(), "")).Distinct()];
+
+    /// <summary>MSBuild's "1>" / "1:2>" node prefix on a line of a multi-node log.</summary>
+    [GeneratedRegex(@"^\d+(:\d+)?>")]
+    private static partial Regex NodePrefix();
 
     /// <summary>The line number a diagnostic gives for <paramref name="file"/>, e.g. `x.distpkg(7): error`.</summary>
     public static int LineOf(string errorLine, string file)

@@ -5,9 +5,10 @@ using Distri.Sandbox;
 namespace Distri.Cli.Commands;
 
 /// <summary>
-/// <c>distri sandbox --spec FILE -- COMMAND…</c>: the command prefix the SDK runs every build step
-/// through. Reads the spec the prepare target wrote and replaces itself (execv) with bubblewrap,
-/// so signals, exit codes and the process tree are the build step's own.
+/// <c>distri sandbox --spec FILE -- COMMAND…</c>: runs a command in a build environment by hand.
+/// Writes the spec's launcher and bubblewrap arguments beside the spec (as the SDK does for its
+/// steps) and replaces itself (execv) with the launcher, so signals, exit codes and the process
+/// tree are the command's own, and a root caller is dropped to the spec's build user like a build.
 /// </summary>
 internal static partial class SandboxCommand
 {
@@ -15,7 +16,7 @@ internal static partial class SandboxCommand
     {
         var spec = new Option<FileInfo>("--spec") { Description = "The sandbox spec (JSON) written by the build's prepare step.", Required = true };
         var bwrap = new Option<string>("--bwrap") { Description = "The bubblewrap executable.", DefaultValueFactory = _ => Bubblewrap.DefaultPath };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Print the bubblewrap command line instead of running it." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print the bubblewrap arguments instead of running them." };
         var commandLine = new Argument<string[]>("command") { Description = "The build step and its arguments (after --).", Arity = ArgumentArity.OneOrMore };
         var command = new Command("sandbox", "Run a command in a build environment: a filtered /ro and fresh namespaces.");
         command.Options.Add(spec);
@@ -36,16 +37,26 @@ internal static partial class SandboxCommand
                 return 2;
             }
             var bwrapPath = parseResult.GetValue(bwrap)!;
-            var args = Bubblewrap.Arguments(sandbox, Environment.CurrentDirectory, parseResult.GetValue(commandLine)!);
             if (parseResult.GetValue(dryRun))
             {
+                var args = Bubblewrap.Arguments(sandbox, Environment.CurrentDirectory, parseResult.GetValue(commandLine)!);
                 Console.WriteLine(string.Join(' ', args.Prepend(bwrapPath).Select(Quote)));
                 return 0;
             }
-            string?[] argv = [bwrapPath, .. args, null];
+            var launcher = specFile.FullName + ".sh";
+            try
+            {
+                SandboxLauncher.Write(launcher, specFile.FullName + ".bwrap.args", sandbox, bubblewrap: bwrapPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                Console.Error.WriteLine($"distri sandbox: cannot write the launcher beside {specFile.FullName}: {e.Message}");
+                return 2;
+            }
+            string?[] argv = ["/bin/sh", launcher, "--", .. parseResult.GetValue(commandLine)!, null];
             Console.Out.Flush();
-            execv(bwrapPath, argv);
-            Console.Error.WriteLine($"distri sandbox: cannot run {bwrapPath}: {Marshal.GetLastPInvokeErrorMessage()} (install bubblewrap)");
+            execv("/bin/sh", argv);
+            Console.Error.WriteLine($"distri sandbox: cannot run /bin/sh: {Marshal.GetLastPInvokeErrorMessage()}");
             return 127;
         });
         return command;
