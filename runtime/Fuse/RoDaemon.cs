@@ -181,7 +181,7 @@ public static class RoDaemon
 
     /// <summary>
     /// The cheap trigger besides the control socket: inotify on the store directory. Images are
-    /// renamed into place last, so a created, renamed or deleted *.squashfs is the signal; bursts
+    /// renamed into place last, so a created, renamed, deleted or written *.squashfs is the signal; bursts
     /// (an install of many packages) are coalesced into one rescan 200 ms after the last event.
     /// </summary>
     private static IDisposable WatchStore(string store, RoFileSystem fileSystem, Action<string> log)
@@ -192,19 +192,24 @@ public static class RoDaemon
             {
                 fileSystem.Rescan();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            // An exception escaping a timer callback ends the process, and /ro with it: whatever
+            // the store holds, log it and keep serving the previous snapshot.
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
                 log($"rescan of {store} failed: {e.Message}");
             }
         });
+        // Writes count too: an image copied into place (not renamed) is seen half-written first, and
+        // the rescan after its last write replaces that broken package with the complete one.
         var watcher = new FileSystemWatcher(store, "*" + Distri.Packages.StoreLayout.ImageExtension)
         {
-            NotifyFilter = NotifyFilters.FileName,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
             IncludeSubdirectories = false,
         };
         FileSystemEventHandler changed = (_, _) => timer.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
         watcher.Created += changed;
         watcher.Deleted += changed;
+        watcher.Changed += changed;
         watcher.Renamed += (_, _) => timer.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
         watcher.EnableRaisingEvents = true;
         return new Disposables(watcher, timer);

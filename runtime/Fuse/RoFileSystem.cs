@@ -30,8 +30,9 @@ internal sealed class RoFileSystem : LowLevelFileSystem
     private readonly long _startTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     private readonly ConcurrentDictionary<string, ulong> _syntheticIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ulong, Synthetic> _synthetic = new();
-    private readonly ConcurrentDictionary<ulong, DirectoryListing> _openDirectories = new();
+    private readonly ConcurrentDictionary<ulong, DirectoryStream> _openDirectories = new();
     private readonly Lock _rescanLock = new();
+    private readonly Stack<ulong> _freeSyntheticIds = new();
     private long _nextSyntheticId = (long)RootId + 1;
     private long _nextHandle;
     private StoreSnapshot _snapshot;
@@ -43,7 +44,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         _scanner = scanner;
         _extraDirectories = new SortedSet<string>(extraDirectories, StringComparer.Ordinal);
         _log = log;
-        _synthetic[RootId] = new Synthetic(SyntheticKind.Root, "");
+        _synthetic[RootId] = new Synthetic(SyntheticKind.Root, "", "");
         _snapshot = scanner.Scan();
     }
 
@@ -63,10 +64,14 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             var old = Snapshot;
             var next = _scanner.Scan();
             Volatile.Write(ref _snapshot, next);
+            _scanner.RetireLeft();
             var session = Session;
             if (session is null) return next.Generation;
-            foreach (var name in old.Packages.Keys.Where(n => !next.Packages.ContainsKey(n)))
-                session.InvalidateEntry(RootId, name);
+            // A package whose file was removed or replaced: its root entry leads elsewhere now.
+            foreach (var (name, package) in old.Packages)
+            {
+                if (!next.Packages.TryGetValue(name, out var now) || now != package) session.InvalidateEntry(RootId, name);
+            }
             foreach (var (parent, name) in old.HandedOut.Keys)
                 session.InvalidateEntry(parent, Encoding.Latin1.GetBytes(name));
             // Joined directories may have cached negative entries from before a plugin arrived.
@@ -151,11 +156,11 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             case SyntheticKind.Root:
                 if (StoreSnapshot.ExchangeRoots.Contains(name, StringComparer.Ordinal))
                 {
-                    ReplySyntheticEntry(request, SyntheticId(SyntheticKind.ExchangeDirectory, name));
+                    ReplySyntheticEntry(request, SyntheticKind.ExchangeDirectory, name);
                 }
                 else if (_extraDirectories.Contains(name))
                 {
-                    ReplySyntheticEntry(request, SyntheticId(SyntheticKind.ExtraDirectory, name));
+                    ReplySyntheticEntry(request, SyntheticKind.ExtraDirectory, name);
                 }
                 else if (snapshot.Packages.TryGetValue(name, out var package))
                 {
@@ -181,7 +186,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
                 }
                 snapshot.HandOut(parent, Encoding.UTF8.GetBytes(name));
                 var path = node.Path + "/" + name;
-                ReplySyntheticEntry(request, SyntheticId(entry.IsDirectory ? SyntheticKind.ExchangeDirectory : SyntheticKind.ExchangeLink, path));
+                ReplySyntheticEntry(request, entry.IsDirectory ? SyntheticKind.ExchangeDirectory : SyntheticKind.ExchangeLink, path);
                 return;
             default:
                 request.ReplyError(node.Kind == SyntheticKind.ExchangeLink ? Errno.ENOTDIR : Errno.ENOENT);
@@ -303,26 +308,21 @@ internal sealed class RoFileSystem : LowLevelFileSystem
 
     public override void OpenDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
     {
-        DirectoryListing? listing;
-        int errno;
-        if (IsSynthetic(ino))
-            listing = ListSynthetic(ino, out errno);
-        else
-            listing = ListImageDirectory(ino, out errno);
-        if (listing is null)
+        var directory = IsSynthetic(ino) ? OpenSynthetic(ino, out var errno) : OpenImageDirectory(ino, out errno);
+        if (directory is null)
         {
             request.ReplyError(errno);
             return;
         }
         var handle = (ulong)Interlocked.Increment(ref _nextHandle);
-        _openDirectories[handle] = listing;
+        _openDirectories[handle] = directory;
         info.Fh = handle;
         request.ReplyOpen(info);
     }
 
     public override void ReadDir(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info)
     {
-        if (!_openDirectories.TryGetValue(info.Fh, out var listing))
+        if (!_openDirectories.TryGetValue(info.Fh, out var directory))
         {
             request.ReplyError(Errno.EBADF);
             return;
@@ -330,59 +330,59 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         var buffer = new byte[size];
         var used = 0;
         Span<byte> terminated = stackalloc byte[SquashFsFormat.MaxNameLength + 1];
-        for (var i = (int)Math.Max(0, offset); i < listing.Entries.Count; i++)
+        lock (directory.Lock)
         {
-            var (name, entryIno, mode) = listing.Entries[i];
-            var stat = new Stat { Ino = entryIno, Mode = mode };
-            // fuse_add_direntry wants a C string; names are kept without the NUL to avoid a copy per entry at opendir.
-            var cName = name.Length < terminated.Length ? terminated[..(name.Length + 1)] : new byte[name.Length + 1];
-            name.CopyTo(cName);
-            cName[^1] = 0;
-            var needed = request.AddDirectoryEntry(buffer.AsSpan(used), cName, stat, i + 1);
-            if (needed > size - used) break;
-            used += needed;
+            try
+            {
+                directory.Seek(Math.Max(0, offset));
+                while (directory.TryPeek(out var entry))
+                {
+                    var name = entry.Name;
+                    var stat = new Stat { Ino = entry.Ino, Mode = entry.Mode };
+                    // fuse_add_direntry wants a C string; entries come without the NUL.
+                    var cName = name.Length < terminated.Length ? terminated[..(name.Length + 1)] : new byte[name.Length + 1];
+                    name.CopyTo(cName);
+                    cName[^1] = 0;
+                    var needed = request.AddDirectoryEntry(buffer.AsSpan(used), cName, stat, directory.Position + 1);
+                    if (needed > size - used) break;
+                    used += needed;
+                    directory.Advance();
+                }
+            }
+            catch (SquashFsException e)
+            {
+                directory.Reset();
+                directory.Package?.MarkBroken(e);
+                request.ReplyError(Errno.EIO);
+                return;
+            }
         }
         request.ReplyBuffer(buffer.AsSpan(0, used));
     }
 
     public override void ReleaseDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
     {
-        _openDirectories.TryRemove(info.Fh, out _);
+        if (_openDirectories.TryRemove(info.Fh, out var directory))
+        {
+            lock (directory.Lock) directory.Reset();
+        }
         request.ReplyError(0);
     }
 
     public override void GetXattr(FuseRequest request, ulong ino, string name, int size)
     {
-        var xattrs = Xattrs(ino, out var errno);
-        if (xattrs is null)
-        {
-            request.ReplyError(errno);
-            return;
-        }
-        foreach (var (key, value) in xattrs)
-        {
-            if (key != name) continue;
-            ReplySized(request, value, size);
-            return;
-        }
-        request.ReplyError(Errno.ENODATA);
+        // Only the asked-for value is read: exec asks every file for security.capability.
+        var value = ReadXattrs(ino, (image, inode) => image.GetXattr(inode, name), out var errno);
+        if (errno != 0) request.ReplyError(errno);
+        else if (value is null) request.ReplyError(Errno.ENODATA);
+        else ReplySized(request, value, size);
     }
 
     public override void ListXattr(FuseRequest request, ulong ino, int size)
     {
-        var xattrs = Xattrs(ino, out var errno);
-        if (xattrs is null)
-        {
-            request.ReplyError(errno);
-            return;
-        }
-        var names = new List<byte>();
-        foreach (var (key, _) in xattrs)
-        {
-            names.AddRange(Encoding.UTF8.GetBytes(key));
-            names.Add(0);
-        }
-        ReplySized(request, [.. names], size);
+        var names = ReadXattrs(ino, (image, inode) => image.ListXattrNames(inode), out var errno);
+        if (errno != 0) request.ReplyError(errno);
+        else ReplySized(request, names ?? [], size);
     }
 
     /// <summary>
@@ -441,19 +441,18 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         else request.ReplyBuffer(value);
     }
 
-    private IReadOnlyList<KeyValuePair<string, byte[]>>? Xattrs(ulong ino, out int errno)
+    /// <summary>Runs an xattr read on an image node; synthetic nodes have no xattrs (null). errno is 0 unless the node cannot be read.</summary>
+    private byte[]? ReadXattrs(ulong ino, Func<SquashFsImage, SquashFsInode, byte[]?> read, out int errno)
     {
         errno = 0;
         if (IsSynthetic(ino))
         {
-            if (_synthetic.ContainsKey(ino)) return [];
-            errno = Errno.ENOENT;
+            if (!_synthetic.ContainsKey(ino)) errno = Errno.ENOENT;
             return null;
         }
         if (!TryResolve(ino, out var package, out var image, out var inode, out errno)) return null;
-        var xattrs = Guard(package, () => image.GetXattrs(inode));
-        if (xattrs is null) errno = Errno.EIO;
-        return xattrs;
+        errno = 0;
+        return Guard(package, () => read(image, inode));
     }
 
     private static bool IsSynthetic(ulong ino) => ino >> 32 == 0;
@@ -507,6 +506,7 @@ internal sealed class RoFileSystem : LowLevelFileSystem
     private void ReplyImageEntry(FuseRequest request, StorePackage package, SquashFsImage image, SquashFsInode inode, double entryTimeout)
     {
         var id = package.Remember(inode, image);
+        package.AddLookup();
         var entry = new FuseEntryParam
         {
             Ino = id,
@@ -517,10 +517,12 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         request.ReplyEntry(entry);
     }
 
-    private void ReplySyntheticEntry(FuseRequest request, ulong id)
+    private void ReplySyntheticEntry(FuseRequest request, SyntheticKind kind, string path)
     {
+        var id = SyntheticId(kind, path, lookup: true);
         if (!TrySyntheticStat(id, out var stat, out var errno))
         {
+            Forget(id, 1);
             request.ReplyError(errno);
             return;
         }
@@ -577,57 +579,105 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         return ExchangeMerge.LinkTarget(directory, name, entry.Winner);
     }
 
-    // Ids are keyed by kind and path, never reused: a path that turns from a link into a
-    // directory across rescans gets a new inode rather than one that changes type.
-    private ulong SyntheticId(SyntheticKind kind, string path)
+    /// <summary>
+    /// The id of a synthetic node, created on first use. Ids are keyed by kind and path: a path that
+    /// turns from a link into a directory across rescans gets a new inode rather than one that
+    /// changes type. A lookup counts as a reference the kernel holds until it forgets it; nodes
+    /// the kernel forgot are dropped and their ids reused, so walking a big merged tree does not
+    /// keep one node per path for the daemon's life.
+    /// </summary>
+    private ulong SyntheticId(SyntheticKind kind, string path, bool lookup = false)
     {
         var key = (char)('0' + (int)kind) + path;
-        if (_syntheticIds.TryGetValue(key, out var id)) return id;
+        if (!lookup && _syntheticIds.TryGetValue(key, out var known)) return known;
         lock (_syntheticIds)
         {
-            if (_syntheticIds.TryGetValue(key, out id)) return id;
-            id = (ulong)Interlocked.Increment(ref _nextSyntheticId);
-            if (id > uint.MaxValue) throw new InvalidOperationException("out of synthetic inode numbers");
-            _synthetic[id] = new Synthetic(kind, path);
-            _syntheticIds[key] = id;
+            if (!_syntheticIds.TryGetValue(key, out var id))
+            {
+                id = _freeSyntheticIds.TryPop(out var free) ? free : (ulong)Interlocked.Increment(ref _nextSyntheticId);
+                if (id > uint.MaxValue) throw new InvalidOperationException("out of synthetic inode numbers");
+                _synthetic[id] = new Synthetic(kind, path, key);
+                _syntheticIds[key] = id;
+            }
+            if (lookup) _synthetic[id].Lookups++;
             return id;
         }
     }
 
-    private DirectoryListing? ListSynthetic(ulong ino, out int errno)
+    public override void Forget(ulong ino, ulong lookups)
+    {
+        if (!IsSynthetic(ino))
+        {
+            _scanner.BySlot((uint)(ino >> 32))?.Forget(lookups);
+            return;
+        }
+        lock (_syntheticIds)
+        {
+            if (ino == RootId || !_synthetic.TryGetValue(ino, out var node)) return;
+            node.Lookups -= (long)Math.Min(lookups, long.MaxValue);
+            if (node.Lookups > 0) return;
+            _synthetic.TryRemove(ino, out _);
+            _syntheticIds.TryRemove(new KeyValuePair<string, ulong>(node.Key, ino));
+            _freeSyntheticIds.Push(ino);
+        }
+    }
+
+    private static readonly byte[] Dot = "."u8.ToArray();
+    private static readonly byte[] DotDot = ".."u8.ToArray();
+
+    private static IEnumerable<ListedEntry> WithDots(ulong self, IEnumerable<ListedEntry> entries)
+    {
+        yield return new ListedEntry(Dot, self, DirectoryMode);
+        yield return new ListedEntry(DotDot, RootId, DirectoryMode);
+        foreach (var entry in entries) yield return entry;
+    }
+
+    private static ListedEntry Entry(string name, ulong ino, uint mode) => new(Encoding.UTF8.GetBytes(name), ino, mode);
+
+    private DirectoryStream? OpenSynthetic(ulong ino, out int errno)
     {
         errno = Errno.ENOENT;
         if (!_synthetic.TryGetValue(ino, out var node)) return null;
-        var listing = new DirectoryListing(ino);
         switch (node.Kind)
         {
             case SyntheticKind.Root:
                 var snapshot = Snapshot;
-                var names = new SortedDictionary<string, ulong>(StringComparer.Ordinal);
-                foreach (var name in StoreSnapshot.ExchangeRoots) names[name] = SyntheticId(SyntheticKind.ExchangeDirectory, name);
-                foreach (var name in _extraDirectories) names[name] = SyntheticId(SyntheticKind.ExtraDirectory, name);
-                foreach (var package in snapshot.Packages.Values) names.TryAdd(package.Name, package.RootNodeId);
-                foreach (var (name, id) in names) listing.Add(name, id, DirectoryMode);
-                return listing;
+                return new DirectoryStream(() => WithDots(ino, RootEntries(snapshot)), null);
             case SyntheticKind.ExchangeDirectory:
                 var exchange = Snapshot.Exchange(node.Path);
                 if (exchange is null) return null;
-                foreach (var (name, entry) in exchange)
-                {
-                    var path = node.Path + "/" + name;
-                    if (entry.IsDirectory) listing.Add(name, SyntheticId(SyntheticKind.ExchangeDirectory, path), DirectoryMode);
-                    else listing.Add(name, SyntheticId(SyntheticKind.ExchangeLink, path), SymlinkMode);
-                }
-                return listing;
+                return new DirectoryStream(() => WithDots(ino, ExchangeEntries(node.Path, exchange)), null);
             case SyntheticKind.ExtraDirectory:
-                return listing;
+                return new DirectoryStream(() => WithDots(ino, []), null);
             default:
                 errno = Errno.ENOTDIR;
                 return null;
         }
     }
 
-    private DirectoryListing? ListImageDirectory(ulong ino, out int errno)
+    // The store's own listing: as many entries as there are packages, so it is built per walk.
+    private IEnumerable<ListedEntry> RootEntries(StoreSnapshot snapshot)
+    {
+        var names = new SortedDictionary<string, ulong>(StringComparer.Ordinal);
+        foreach (var name in StoreSnapshot.ExchangeRoots) names[name] = SyntheticId(SyntheticKind.ExchangeDirectory, name);
+        foreach (var name in _extraDirectories) names[name] = SyntheticId(SyntheticKind.ExtraDirectory, name);
+        foreach (var package in snapshot.Packages.Values) names.TryAdd(package.Name, package.RootNodeId);
+        foreach (var (name, id) in names) yield return Entry(name, id, DirectoryMode);
+    }
+
+    // The merged listing is the snapshot's, shared by every handle; ids are looked up as entries go out.
+    private IEnumerable<ListedEntry> ExchangeEntries(string path, SortedDictionary<string, ExchangeEntry> exchange)
+    {
+        foreach (var (name, entry) in exchange)
+        {
+            var childPath = path + "/" + name;
+            yield return entry.IsDirectory
+                ? Entry(name, SyntheticId(SyntheticKind.ExchangeDirectory, childPath), DirectoryMode)
+                : Entry(name, SyntheticId(SyntheticKind.ExchangeLink, childPath), SymlinkMode);
+        }
+    }
+
+    private DirectoryStream? OpenImageDirectory(ulong ino, out int errno)
     {
         if (!TryResolve(ino, out var package, out var image, out var directory, out errno)) return null;
         if (directory.Type != SquashFsEntryType.Directory)
@@ -635,35 +685,39 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             errno = Errno.ENOTDIR;
             return null;
         }
-        var listing = new DirectoryListing(ino);
         var joined = Snapshot.JoinedInto(ino);
-        // Names go to the kernel as the image stores them (the reader has already refused '/', NUL,
-        // "." and ".."); the host's names, as Latin-1 keys, only matter when plugins join in.
-        var seen = joined.Length > 0 ? new HashSet<string>(StringComparer.Ordinal) : null;
-        try
+        return new DirectoryStream(() => WithDots(ino, ImageEntries(package, image, directory, joined)), package);
+    }
+
+    /// <summary>
+    /// An image directory's entries, then those of plugin directories joined into it that no earlier
+    /// directory has. Names go to the kernel as the image stores them (the reader has already refused
+    /// '/', NUL, "." and ".."); shadowing is checked with lookups, so nothing is collected.
+    /// </summary>
+    private static IEnumerable<ListedEntry> ImageEntries(StorePackage package, SquashFsImage image, SquashFsInode directory, JoinedDirectory[] joined)
+    {
+        foreach (var entry in image.ReadDirectoryRaw(directory))
+            yield return new ListedEntry(entry.Name, package.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
+        for (var i = 0; i < joined.Length; i++)
         {
-            foreach (var entry in image.ReadDirectoryRaw(directory))
+            if (joined[i].Plugin.Image is not { } pluginImage) continue;
+            foreach (var entry in pluginImage.ReadDirectoryRaw(joined[i].Directory))
             {
-                seen?.Add(Encoding.Latin1.GetString(entry.Name));
-                listing.Add(entry.Name, package.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
-            }
-            foreach (var join in joined)
-            {
-                if (join.Plugin.Image is not { } pluginImage) continue;
-                foreach (var entry in pluginImage.ReadDirectoryRaw(join.Directory))
-                {
-                    if (seen!.Add(Encoding.Latin1.GetString(entry.Name)))
-                        listing.Add(entry.Name, join.Plugin.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
-                }
+                if (IsShadowed(entry.Name, image, directory, joined, i)) continue;
+                yield return new ListedEntry(entry.Name, joined[i].Plugin.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
             }
         }
-        catch (SquashFsException e)
+    }
+
+    /// <summary>True when the host directory or a plugin joined before <paramref name="plugin"/> has <paramref name="name"/>.</summary>
+    private static bool IsShadowed(byte[] name, SquashFsImage hostImage, SquashFsInode hostDirectory, JoinedDirectory[] joined, int plugin)
+    {
+        if (hostImage.Lookup(hostDirectory, name) is not null) return true;
+        for (var i = 0; i < plugin; i++)
         {
-            package.MarkBroken(e);
-            errno = Errno.EIO;
-            return null;
+            if (joined[i].Plugin.Image is { } earlier && earlier.Lookup(joined[i].Directory, name) is not null) return true;
         }
-        return listing;
+        return false;
     }
 
     private enum SyntheticKind
@@ -674,25 +728,15 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         ExtraDirectory,
     }
 
-    private sealed record Synthetic(SyntheticKind Kind, string Path);
+    /// <summary>A synthetic node; <see cref="Lookups"/> (guarded by the id lock) counts the kernel's references.</summary>
+    private sealed class Synthetic(SyntheticKind kind, string path, string key)
+    {
+        public SyntheticKind Kind { get; } = kind;
+        public string Path { get; } = path;
+        public string Key { get; } = key;
+        public long Lookups { get; set; }
+    }
 
     /// <summary>A reader error already logged (once) against its package; the request answers EIO.</summary>
     private sealed class BrokenImageException(Exception inner) : Exception(inner.Message, inner);
-
-    /// <summary>A directory's entries, fixed at opendir so that readdir offsets stay valid.</summary>
-    private sealed class DirectoryListing
-    {
-        public DirectoryListing(ulong self)
-        {
-            Add(".", self, DirectoryMode);
-            Add("..", RootId, DirectoryMode);
-        }
-
-        public List<(byte[] Name, ulong Ino, uint Mode)> Entries { get; } = [];
-
-        public void Add(string name, ulong ino, uint mode) => Entries.Add((Encoding.UTF8.GetBytes(name), ino, mode));
-
-        /// <summary>Adds a name given as raw bytes, which the listing keeps (they need not be UTF-8).</summary>
-        public void Add(byte[] name, ulong ino, uint mode) => Entries.Add((name, ino, mode));
-    }
 }

@@ -5,7 +5,9 @@ namespace Distri.Packages;
 /// <summary>
 /// A package's full name, <c>name-arch-version-revision</c> (e.g. <c>zsh-amd64-5.9-1</c>,
 /// <c>json-c-amd64-0.16-1</c>): the one place that parses and formats it. The name may contain
-/// dashes; arch and version may not; the revision is a non-negative integer. It is also a
+/// dashes; arch and version may not; the revision is a non-negative integer written without
+/// leading zeros, so each package has exactly one spelling (two store files never parse to the
+/// same package). It is also a
 /// directory name under /ro and a file name in stores, so it is validated against hostile input.
 /// </summary>
 public readonly record struct PackageFullName(string Name, string Arch, string Version, int Revision)
@@ -40,6 +42,11 @@ public readonly record struct PackageFullName(string Name, string Arch, string V
         if (!int.TryParse(parts[^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision))
         {
             error = $"'{text}': revision '{parts[^1]}' is not a non-negative integer";
+            return false;
+        }
+        if (parts[^1].Length > 1 && parts[^1][0] == '0')
+        {
+            error = $"'{text}': revision '{parts[^1]}' has a leading zero (write {revision})";
             return false;
         }
         var candidate = new PackageFullName(string.Join('-', parts[..^3]), parts[^3], parts[^2], revision);

@@ -38,6 +38,22 @@ public sealed class PackageFullNameTests
     }
 
     [TestMethod]
+    [DataRow("hello-amd64-2.10-01")]
+    [DataRow("hello-amd64-2.10-00")]
+    [DataRow("hello-amd64-2.10-007")]
+    public void RevisionsWithLeadingZerosAreRejectedSoEachPackageHasOneSpelling(string text)
+    {
+        Assert.IsFalse(PackageFullName.TryParse(text, out _, out var error), $"'{text}' must not parse");
+        StringAssert.Contains(error, "leading zero");
+    }
+
+    [TestMethod]
+    public void RevisionZeroParses()
+    {
+        Assert.AreEqual(0, PackageFullName.Parse("hello-amd64-2.10-0").Revision);
+    }
+
+    [TestMethod]
     public void RevisionsCompareAsNumbers()
     {
         Assert.IsTrue(PackageFullName.Parse("a-amd64-1-10").CompareTo(PackageFullName.Parse("a-amd64-1-9")) > 0);

@@ -180,6 +180,29 @@ public sealed class ReaderTests
     }
 
     [TestMethod]
+    public void XattrsReadByNameAgreeWithTheWholeSet()
+    {
+        using var temp = new TempDirectory("reader");
+        var tree = temp.CreateDirectory("tree");
+        var path = Path.Combine(tree, "f");
+        File.WriteAllText(path, "f");
+        FixtureNative.SetXattr(path, "user.shared", TestTrees.Pattern(3000, seed: 9));
+        FixtureNative.SetXattr(path, "user.own", [1]);
+        File.WriteAllText(Path.Combine(tree, "g"), "g");
+        FixtureNative.SetXattr(Path.Combine(tree, "g"), "user.shared", TestTrees.Pattern(3000, seed: 9)); // stored out of line once
+        using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
+        var inode = image.Lookup("f")!;
+
+        var all = image.GetXattrs(inode);
+        var names = System.Text.Encoding.UTF8.GetString(image.ListXattrNames(inode)).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        CollectionAssert.AreEqual(all.Select(p => p.Key).ToArray(), names);
+        foreach (var (name, value) in all)
+            CollectionAssert.AreEqual(value, image.GetXattr(inode, name), name);
+        Assert.IsNull(image.GetXattr(inode, "security.capability"));
+        Assert.IsEmpty(image.ListXattrNames(image.Root), "no xattrs, no names");
+    }
+
+    [TestMethod]
     [DataRow("mksquashfs")]
     [DataRow("ours")]
     public void AFileOverTwoGibibytesReadsAtEveryOffset(string maker)

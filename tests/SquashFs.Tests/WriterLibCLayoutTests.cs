@@ -22,7 +22,7 @@ public sealed class WriterLibCLayoutTests
             int main(void) {
                 printf("size %zu\n", sizeof(struct statx));
                 F(stx_mask); F(stx_nlink); F(stx_uid); F(stx_gid); F(stx_mode); F(stx_ino); F(stx_size);
-                F(stx_blocks); F(stx_mtime); F(stx_rdev_major); F(stx_rdev_minor); F(stx_dev_major); F(stx_dev_minor);
+                F(stx_blocks); F(stx_mtime); F(stx_mtime.tv_nsec); F(stx_rdev_major); F(stx_rdev_minor); F(stx_dev_major); F(stx_dev_minor);
                 return 0;
             }
             """);
@@ -34,7 +34,7 @@ public sealed class WriterLibCLayoutTests
         (string C, string Cs)[] fields =
         [
             ("stx_mask", "Mask"), ("stx_nlink", "NLink"), ("stx_uid", "Uid"), ("stx_gid", "Gid"), ("stx_mode", "Mode"),
-            ("stx_ino", "Ino"), ("stx_size", "Size"), ("stx_blocks", "Blocks"), ("stx_mtime", "MtimeSeconds"),
+            ("stx_ino", "Ino"), ("stx_size", "Size"), ("stx_blocks", "Blocks"), ("stx_mtime", "MtimeSeconds"), ("stx_mtime.tv_nsec", "MtimeNanoseconds"),
             ("stx_rdev_major", "RdevMajor"), ("stx_rdev_minor", "RdevMinor"), ("stx_dev_major", "DevMajor"), ("stx_dev_minor", "DevMinor"),
         ];
         foreach (var (cName, csName) in fields)

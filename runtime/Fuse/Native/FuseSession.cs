@@ -197,12 +197,25 @@ internal sealed unsafe class FuseSession : IDisposable
         catch (Exception e) { Fail(req, "lookup", parent, e); }
     }
 
-    // Inode numbers are derived from the images, never allocated per lookup, so there is nothing to forget.
+    // Forget has no reply to fail with: an exception is only logged.
     [UnmanagedCallersOnly]
-    private static void OnForget(IntPtr req, ulong ino, ulong lookups) => LibFuse.ReplyNone(req);
+    private static void OnForget(IntPtr req, ulong ino, ulong lookups)
+    {
+        try { FileSystemOf(req).Forget(ino, lookups); }
+        catch (Exception e) { FileSystemOf(req).OnUnhandledException("forget", ino, e); }
+        LibFuse.ReplyNone(req);
+    }
 
     [UnmanagedCallersOnly]
-    private static void OnForgetMulti(IntPtr req, nuint count, IntPtr forgets) => LibFuse.ReplyNone(req);
+    private static void OnForgetMulti(IntPtr req, nuint count, FuseForgetData* forgets)
+    {
+        for (nuint i = 0; i < count; i++)
+        {
+            try { FileSystemOf(req).Forget(forgets[i].Ino, forgets[i].Nlookup); }
+            catch (Exception e) { FileSystemOf(req).OnUnhandledException("forget", forgets[i].Ino, e); }
+        }
+        LibFuse.ReplyNone(req);
+    }
 
     [UnmanagedCallersOnly]
     private static void OnGetattr(IntPtr req, ulong ino, FuseFileInfo* fi)

@@ -143,10 +143,18 @@ internal unsafe struct FuseLowLevelOps
     public IntPtr Poll;
     public IntPtr WriteBuf;
     public IntPtr RetrieveReply;
-    public delegate* unmanaged<IntPtr, nuint, IntPtr, void> ForgetMulti;
+    public delegate* unmanaged<IntPtr, nuint, FuseForgetData*, void> ForgetMulti;
     public IntPtr Flock;
     public IntPtr Fallocate;
     public IntPtr Readdirplus;
     public IntPtr CopyFileRange;
     public IntPtr Lseek;
+}
+
+/// <summary>struct fuse_forget_data: one node and how many lookups of it the kernel drops.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct FuseForgetData
+{
+    public ulong Ino;
+    public ulong Nlookup;
 }

@@ -9,6 +9,11 @@ internal abstract class LowLevelFileSystem
 {
     /// <summary>Looks up <paramref name="name"/>: the kernel's bytes, which need not be UTF-8 (valid until the handler returns).</summary>
     public abstract void Lookup(FuseRequest request, ulong parent, ReadOnlySpan<byte> name);
+    /// <summary>The kernel dropped <paramref name="lookups"/> of the lookups that handed out <paramref name="ino"/> (no reply).</summary>
+    public virtual void Forget(ulong ino, ulong lookups)
+    {
+    }
+
     public abstract void GetAttr(FuseRequest request, ulong ino);
     public abstract void ReadLink(FuseRequest request, ulong ino);
     public abstract void Open(FuseRequest request, ulong ino, ref FuseFileInfo info);

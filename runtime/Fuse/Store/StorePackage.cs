@@ -5,31 +5,42 @@ using Distri.SquashFs;
 namespace Distri.Fuse.Store;
 
 /// <summary>
-/// One package image of the store, known to the daemon for its whole life (a removed package's
-/// image stays open for processes still reading it). Its inodes are numbered
-/// <c>(Slot &lt;&lt; 32) | squashfs inode number</c>, the image root being number 0. The image is
-/// opened on first use; if it cannot be read the package is broken: logged once, EIO from then on.
+/// One package image of the store as the scanner found it: a full name and the file it had then
+/// (<see cref="Identity"/>). Its inodes are numbered <c>(Slot &lt;&lt; 32) | squashfs inode number</c>,
+/// the image root being number 0. The image is opened on first use; if it cannot be read the package
+/// is broken: logged once, EIO from then on. When the file leaves the store or changes, the scanner
+/// retires the package; its image stays open while the kernel still holds any of its nodes (processes
+/// still reading), and is closed when the kernel has forgotten the last one.
 /// </summary>
 internal sealed class StorePackage
 {
-    private readonly Lock _openLock = new();
+    private readonly Lock _lock = new();
     private readonly Action<string> _log;
+    private readonly Action<StorePackage> _closed;
     private SquashFsImage? _image;
     private volatile bool _broken;
+    private volatile bool _retired;
+    private bool _isClosed;
+    private long _lookups;
 
-    public StorePackage(PackageFullName fullName, string imagePath, uint slot, IReadOnlyList<ExchangeDirectory> joins, Action<string> log)
+    public StorePackage(PackageFullName fullName, string imagePath, FileIdentity? identity, uint slot, IReadOnlyList<ExchangeDirectory> joins, Action<string> log, Action<StorePackage> closed)
     {
         FullName = fullName;
         Name = fullName.ToString();
         ImagePath = imagePath;
+        Identity = identity;
         Slot = slot;
         Joins = joins;
         _log = log;
+        _closed = closed;
     }
 
     public PackageFullName FullName { get; }
     public string Name { get; }
     public string ImagePath { get; }
+
+    /// <summary>The image file as the scan saw it; a different identity later means different contents.</summary>
+    public FileIdentity? Identity { get; }
     public uint Slot { get; }
 
     /// <summary>Per-package exchange directories this package's meta declares (plugin → host).</summary>
@@ -42,16 +53,17 @@ internal sealed class StorePackage
 
     public ulong NodeId(uint inodeNumber) => ((ulong)Slot << 32) | inodeNumber;
 
-    /// <summary>The open image, or null when it cannot be read (the reason was logged once).</summary>
+    /// <summary>The open image, or null when it cannot be read (the reason was logged once) or was closed.</summary>
     public SquashFsImage? Image
     {
         get
         {
+            if (_broken) return null;
             var image = Volatile.Read(ref _image);
-            if (image is not null || _broken) return image;
-            lock (_openLock)
+            if (image is not null) return image;
+            lock (_lock)
             {
-                if (_image is not null || _broken) return _image;
+                if (_image is not null || _broken || _isClosed) return _image;
                 try
                 {
                     image = SquashFsImage.Open(ImagePath);
@@ -69,15 +81,46 @@ internal sealed class StorePackage
 
     public bool IsBroken => _broken;
 
-    /// <summary>Remembers that the image is unusable and logs it, only the first time.</summary>
+    /// <summary>Remembers that the image is unusable and logs it, only the first time (not at all once it left the store).</summary>
     public void MarkBroken(Exception reason)
     {
-        lock (_openLock)
+        lock (_lock)
         {
-            if (_broken) return;
+            if (_broken || _retired) return;
             _broken = true;
         }
         _log($"{ImagePath}: cannot read image, its tree answers EIO: {reason.Message}");
+    }
+
+    /// <summary>Counts a node of this package handed to the kernel (one FUSE lookup).</summary>
+    public void AddLookup() => Interlocked.Increment(ref _lookups);
+
+    /// <summary>The kernel dropped <paramref name="count"/> lookups of a node of this package.</summary>
+    public void Forget(ulong count)
+    {
+        if (Interlocked.Add(ref _lookups, -(long)Math.Min(count, long.MaxValue)) <= 0 && _retired) Close();
+    }
+
+    /// <summary>The file left the store or changed: no new snapshot shows this package, and its image closes once unused.</summary>
+    public void Retire()
+    {
+        _retired = true;
+        if (Interlocked.Read(ref _lookups) <= 0) Close();
+    }
+
+    private void Close()
+    {
+        SquashFsImage? image;
+        lock (_lock)
+        {
+            if (_isClosed) return;
+            _isClosed = true;
+            image = _image;
+            Volatile.Write(ref _image, null);
+        }
+        // Frees the disk space of a deleted image; a request still reading it gets a reader error (EIO).
+        image?.Dispose();
+        _closed(this);
     }
 
     /// <summary>Resolves a node id of this package to its inode (the root for inode number 0).</summary>

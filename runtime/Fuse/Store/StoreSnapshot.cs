@@ -28,7 +28,11 @@ internal sealed class StoreSnapshot
     {
         Generation = generation;
         _log = log;
-        Packages = packages.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        // Full names have one spelling, so two store files never make one package; should that
+        // ever break, the first wins rather than the daemon dying on store content.
+        var byName = new Dictionary<string, StorePackage>(StringComparer.Ordinal);
+        foreach (var package in packages) byName.TryAdd(package.Name, package);
+        Packages = byName;
         ByPriority = [.. Packages.Values.OrderBy(p => p.FullName, PackagePriority.Instance)];
         _joins = new Lazy<Dictionary<ulong, JoinedDirectory[]>>(ResolveJoins, LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -98,8 +102,8 @@ internal sealed class StoreSnapshot
         if (image is null) return null;
         try
         {
-            var directory = image.Lookup(path);
-            if (directory is null || directory.Type != SquashFsEntryType.Directory) return null;
+            var directory = ResolveDirectory(image, path);
+            if (directory is null) return null;
             // Exchange paths are strings (they become link targets and synthetic node keys): a name
             // that is not UTF-8 stays reachable only under /ro/<full>/, never as a mangled link.
             return [.. image.ReadDirectoryRaw(directory)
@@ -113,6 +117,26 @@ internal sealed class StoreSnapshot
             package.MarkBroken(e);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The directory at <paramref name="path"/>, walked one directory at a time without following
+    /// symlinks (exchange directories never do), or null. A crafted image can make an entry point
+    /// back at a directory above it; /ro/share would then go on forever, a new path at every level,
+    /// so a directory met twice on one path is a corrupt image.
+    /// </summary>
+    private static SquashFsInode? ResolveDirectory(SquashFsImage image, string path)
+    {
+        var current = image.Root;
+        var ancestors = new HashSet<long> { current.InodeReference };
+        foreach (var name in path.Split('/'))
+        {
+            var next = image.Lookup(current, name);
+            if (next is null || next.Type != SquashFsEntryType.Directory) return null;
+            if (!ancestors.Add(next.InodeReference)) throw new SquashFsException($"corrupt image: directory loop at {path}");
+            current = next;
+        }
+        return current;
     }
 
     /// <summary>

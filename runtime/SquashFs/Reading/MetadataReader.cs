@@ -57,6 +57,11 @@ internal sealed class MetadataReader(SafeFileHandle handle, SquashFsCompression 
             {
                 throw new SquashFsException($"cannot read {what} at {position}: {e.Message}", e);
             }
+            catch (ObjectDisposedException e)
+            {
+                // Another thread closed the image (its file left the store) while this one read.
+                throw new SquashFsException($"cannot read {what} at {position}: the image was closed", e);
+            }
             if (n == 0) throw new SquashFsException($"image is truncated: {what} at {position} is past the end of the file");
             buffer = buffer[n..];
             position += n;
@@ -153,18 +158,34 @@ internal sealed class MetadataTable(MetadataReader reader, long start, long end,
     {
         while (!destination.IsEmpty)
         {
-            var block = BlockAt(ref cursor);
-            if (cursor.Offset > block.Length)
-                throw new SquashFsException($"{Name} offset {cursor.Offset} is past the end of the block at {cursor.Block} ({block.Length} bytes)");
-            if (cursor.Offset == block.Length)
-            {
-                cursor = new MetadataCursor(block.Next, 0);
-                continue;
-            }
-            var n = Math.Min(destination.Length, block.Length - cursor.Offset);
+            var n = Available(ref cursor, destination.Length, out var block);
             block.Data.AsSpan(cursor.Offset, n).CopyTo(destination);
             destination = destination[n..];
             cursor.Offset += n;
+        }
+    }
+
+    /// <summary>Moves the cursor <paramref name="count"/> bytes on without copying them.</summary>
+    public void Skip(ref MetadataCursor cursor, long count)
+    {
+        while (count > 0)
+        {
+            var n = Available(ref cursor, (int)Math.Min(count, int.MaxValue), out _);
+            count -= n;
+            cursor.Offset += n;
+        }
+    }
+
+    /// <summary>How many of <paramref name="wanted"/> bytes the cursor's block holds from the cursor on (moving to the next block at an end).</summary>
+    private int Available(ref MetadataCursor cursor, int wanted, out MetadataBlock block)
+    {
+        while (true)
+        {
+            block = BlockAt(ref cursor);
+            if (cursor.Offset > block.Length)
+                throw new SquashFsException($"{Name} offset {cursor.Offset} is past the end of the block at {cursor.Block} ({block.Length} bytes)");
+            if (cursor.Offset < block.Length) return Math.Min(wanted, block.Length - cursor.Offset);
+            cursor = new MetadataCursor(block.Next, 0);
         }
     }
 

@@ -16,7 +16,6 @@ public sealed partial class SquashFsImage : IDisposable
     /// <summary>Symlinks followed while resolving one path, as Linux's MAXSYMLINKS.</summary>
     public const int MaxSymlinkHops = 40;
     private const int MaxSymlinkSize = 65535;
-    private const int MaxXattrValueSize = 65536;
     /// <summary>Linux's XATTR_NAME_MAX; the stored name lacks the prefix, so this is generous.</summary>
     private const int XattrNameMax = 255;
     private const int FragmentCacheSlots = 16;

@@ -36,6 +36,7 @@ internal static unsafe partial class LibC
         [FieldOffset(40)] public ulong Size;
         [FieldOffset(48)] public ulong Blocks;
         [FieldOffset(112)] public long MtimeSeconds;
+        [FieldOffset(120)] public uint MtimeNanoseconds;
         [FieldOffset(128)] public uint RdevMajor;
         [FieldOffset(132)] public uint RdevMinor;
         [FieldOffset(136)] public uint DevMajor;

@@ -57,6 +57,7 @@ public sealed unsafe class StructLayoutTests
             memset(&fi, 0, sizeof fi); fi.direct_io = 1; P("fuse_file_info.direct_io", ((unsigned int *)&fi)[1]);
             memset(&fi, 0, sizeof fi); fi.cache_readdir = 1; P("fuse_file_info.cache_readdir", ((unsigned int *)&fi)[1]);
             P("fuse_args", sizeof(struct fuse_args));
+            P("fuse_forget_data", sizeof(struct fuse_forget_data)); O(fuse_forget_data, ino); O(fuse_forget_data, nlookup);
             P("fuse_lowlevel_ops", sizeof(struct fuse_lowlevel_ops));
             O(fuse_lowlevel_ops, lookup); O(fuse_lowlevel_ops, forget); O(fuse_lowlevel_ops, getattr);
             O(fuse_lowlevel_ops, readlink); O(fuse_lowlevel_ops, open); O(fuse_lowlevel_ops, read);
@@ -141,6 +142,16 @@ public sealed unsafe class StructLayoutTests
 
     [TestMethod]
     public void FuseArgsMatchesHeader() => Assert.AreEqual(Native()["fuse_args"], sizeof(FuseArgs));
+
+    [TestMethod]
+    public void FuseForgetDataMatchesHeader()
+    {
+        var n = Native();
+        var f = new FuseForgetData();
+        Assert.AreEqual(n["fuse_forget_data"], sizeof(FuseForgetData));
+        Assert.AreEqual(n["fuse_forget_data.ino"], Offset(&f, &f.Ino));
+        Assert.AreEqual(n["fuse_forget_data.nlookup"], Offset(&f, &f.Nlookup));
+    }
 
     [TestMethod]
     public void FuseLowLevelOpsSlotsMatchHeader()

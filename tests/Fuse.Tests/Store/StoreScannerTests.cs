@@ -65,4 +65,38 @@ public sealed class StoreScannerTests
         Assert.AreEqual(0, snapshot.Packages["a-amd64-1-1"].Joins.Count);
         Assert.AreEqual(1, log.Count);
     }
+
+    [TestMethod]
+    [DataRow("exchangeDirectories: ~\n")]
+    [DataRow("exchangeDirectories:\n- ~\n")]
+    [DataRow("exchangeDirectories:\n- directory: ~\n  host: ~\n")]
+    [DataRow("exchangeDirectories: {directory: x}\n")]
+    public void AMetaWithNullsOrTheWrongShapeOnlyLosesItsExchangeDirectories(string exchange)
+    {
+        using var temp = new TempDirectory("fuse-scan-nullmeta");
+        File.WriteAllText(temp["a-amd64-1-1.squashfs"], "");
+        File.WriteAllText(temp["a-amd64-1-1.meta.yaml"], "name: a\n" + exchange);
+        var log = new List<string>();
+        var snapshot = new StoreScanner(temp.Path, null, log.Add).Scan();
+        Assert.AreEqual(0, snapshot.Packages["a-amd64-1-1"].Joins.Count);
+        Assert.IsLessThanOrEqualTo(1, log.Count, "logged at most once: " + string.Join('\n', log));
+    }
+
+    [TestMethod]
+    public void AChangedImageFileBecomesANewPackageAndTheOldOneIsRetired()
+    {
+        using var temp = new TempDirectory("fuse-scan-identity");
+        File.WriteAllText(temp["a-amd64-1-1.squashfs"], "first");
+        var scanner = new StoreScanner(temp.Path, null, _ => { });
+        var first = scanner.Scan().Packages["a-amd64-1-1"];
+        Assert.AreSame(first, scanner.Scan().Packages["a-amd64-1-1"], "an unchanged file is the same package");
+
+        File.AppendAllText(temp["a-amd64-1-1.squashfs"], " and more"); // a copy still under way
+        var second = scanner.Scan().Packages["a-amd64-1-1"];
+        Assert.AreNotSame(first, second);
+        Assert.AreNotEqual(first.Slot, second.Slot, "new node ids: the kernel must not mix old and new contents");
+        scanner.RetireLeft();
+        Assert.IsNull(scanner.BySlot(first.Slot), "nothing of the old one was handed to the kernel, so it is closed at once");
+        Assert.AreSame(second, scanner.BySlot(second.Slot));
+    }
 }
