@@ -37,9 +37,6 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
     [Output]
     public ITaskItem[] RuntimeDependencies { get; private set; } = [];
 
-    /// <summary>Host base-system libraries (e.g. <c>libc.so.6</c>), sorted (the meta's systemRequirements).</summary>
-    [Output]
-    public ITaskItem[] SystemRequirements { get; private set; } = [];
 
     public override bool Execute()
     {
@@ -50,7 +47,7 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
         foreach (var line in scanner.Trace) Log.LogMessage(MessageImportance.Low, "{0}", line);
         foreach (var missing in scanner.Unresolved)
             BuildEnvironmentErrors.Warn(Log, BuildEnvironmentErrors.UnresolvedLibrary, ProjectFile,
-                $"{self}: {missing} is provided by no package in the build closure nor the host; declare the dependency");
+                $"{self}: {missing} is provided by no package in the build closure; declare the dependency");
 
         var repository = new PackageClosure(string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
         var direct = new HashSet<PackageFullName>(scanner.Packages);
@@ -68,9 +65,7 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
             BuildEnvironmentErrors.Log(Log, code, file ?? ProjectFile, message);
         closure.Remove(self);
         RuntimeDependencies = [.. closure.Select(c => (ITaskItem)new TaskItem(c.ToString()))];
-        SystemRequirements = [.. scanner.SystemRequirements.Select(s => (ITaskItem)new TaskItem(s))];
-        Log.LogMessage(MessageImportance.Normal, "{0} runtime closure: {1}; host: {2}", self,
-            closure.Count == 0 ? "(none)" : string.Join(", ", closure), string.Join(", ", scanner.SystemRequirements));
+        Log.LogMessage(MessageImportance.Normal, "{0} runtime closure: {1}", self, closure.Count == 0 ? "(none)" : string.Join(", ", closure));
         return !Log.HasLoggedErrors;
     }
 }

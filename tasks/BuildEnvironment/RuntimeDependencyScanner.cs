@@ -7,31 +7,21 @@ namespace Distri.Tasks.BuildEnvironment;
 
 /// <summary>
 /// Finds what an installed package needs at run time, from its files rather than from
-/// declarations: every ELF file's <c>DT_NEEDED</c> resolved the way the loader will (its own
-/// rpath/runpath, then the view's <c>/ro/lib</c>, then the host's library directories),
-/// <c>#!/ro/…</c> interpreters, and pkg-config <c>Requires</c>/<c>Requires.private</c>. Paths under
-/// <c>/ro/&lt;self&gt;</c> map to the image root, other <c>/ro</c> paths to the build's view.
+/// declarations: every ELF file's interpreter (<c>PT_INTERP</c>, the C library package's loader)
+/// and <c>DT_NEEDED</c> resolved the way the loader will (its own rpath/runpath, then the view's
+/// <c>/ro/lib</c>), <c>#!/ro/…</c> interpreters, and pkg-config <c>Requires</c>/<c>Requires.private</c>.
+/// Paths under <c>/ro/&lt;self&gt;</c> map to the image root, other <c>/ro</c> paths to the build's
+/// view. Nothing resolves to the host: a package needs nothing but packages.
 /// </summary>
 public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
 {
-    /// <summary>Where the host base system (glibc and friends) keeps libraries: the host toolchain stage.</summary>
-    public static readonly IReadOnlyList<string> HostLibraryDirectories =
-        ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib"];
-
     private static readonly string[] PkgConfigDirectories = ["lib/pkgconfig", "share/pkgconfig"];
-    private static readonly string[] HostPkgConfigDirectories =
-        ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig", "/usr/share/pkgconfig"];
 
     private readonly string _imageRoot = Path.GetFullPath(imageRoot).TrimEnd('/');
     private readonly string? _view = view is null ? null : Path.GetFullPath(view).TrimEnd('/');
 
-    public IReadOnlyList<string> HostLibraries { get; init; } = HostLibraryDirectories;
-
     /// <summary>Packages found (full names, never self).</summary>
     public SortedSet<PackageFullName> Packages { get; } = [];
-
-    /// <summary>Host libraries (<c>libc.so.6</c>) and host pkg-config modules (<c>zlib.pc</c>).</summary>
-    public SortedSet<string> SystemRequirements { get; } = new(StringComparer.Ordinal);
 
     /// <summary>What nothing provides, e.g. "out/bin/zsh: libfoo.so.1": the task warns.</summary>
     public List<string> Unresolved { get; } = [];
@@ -66,7 +56,10 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
         if (magic[0] == 0x7f && magic[1] == (byte)'E' && magic[2] == (byte)'L' && magic[3] == (byte)'F')
         {
             if (ElfFile.TryRead(path, out var elf))
+            {
+                if (elf.Interpreter is { } loader) ResolveProgramInterpreter(relative, loader);
                 foreach (var needed in elf.Needed) ResolveLibrary(relative, elf, needed);
+            }
         }
         else if (magic[0] == (byte)'#' && magic[1] == (byte)'!')
         {
@@ -91,7 +84,7 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
             var host = MapToHost(dir);
             if (host is not null && Exists(Path.Combine(host, needed)))
             {
-                Record(relative, needed, Path.Combine(host, needed), system: !dir.StartsWith("/ro/", StringComparison.Ordinal));
+                Record(relative, needed, Path.Combine(host, needed));
                 return;
             }
         }
@@ -99,16 +92,21 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
         {
             if (candidate is not null && Exists(candidate))
             {
-                Record(relative, needed, candidate, system: false);
+                Record(relative, needed, candidate);
                 return;
             }
         }
-        if (HostLibraries.Any(d => Exists(Path.Combine(d, needed))))
-        {
-            Record(relative, needed, null, system: true);
-            return;
-        }
         Unresolved.Add($"{relative}: {needed}");
+    }
+
+    /// <summary>The loader must be a package's, under /ro: one outside (the host's /lib64/ld-linux…) runs nowhere else.</summary>
+    private void ResolveProgramInterpreter(string relative, string loader)
+    {
+        var host = MapToHost(loader);
+        if (loader.StartsWith("/ro/", StringComparison.Ordinal) && host is not null && Exists(host))
+            Record(relative, loader, host);
+        else
+            Unresolved.Add($"{relative}: interpreter {loader} (not a package's loader under /ro: was the SDK's LDFLAGS ignored?)");
     }
 
     private void ResolveInterpreter(string relative, string path)
@@ -121,10 +119,10 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
             line = new string(buffer, 0, read).Split('\n')[0][2..].Trim();
         }
         var interpreter = line.Split(' ', '\t')[0];
-        if (!interpreter.StartsWith("/ro/", StringComparison.Ordinal)) return; // host /bin/sh: the toolchain stage
+        if (!interpreter.StartsWith("/ro/", StringComparison.Ordinal)) return; // /bin/sh: every distri machine's own
         var host = MapToHost(interpreter);
         if (host is not null && Exists(host))
-            Record(relative, interpreter, host, system: false);
+            Record(relative, interpreter, host);
         else
             Unresolved.Add($"{relative}: #!{interpreter}");
     }
@@ -140,21 +138,18 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
                 var candidate = Path.Combine(root, dir, file);
                 if (Exists(candidate))
                 {
-                    Record(relative, file, candidate, system: false);
+                    Record(relative, file, candidate);
                     return;
                 }
             }
         }
-        if (HostPkgConfigDirectories.Any(d => Exists(Path.Combine(d, file))))
-            Record(relative, file, null, system: true);
-        else
-            Unresolved.Add($"{relative}: pkg-config module {module}");
+        Unresolved.Add($"{relative}: pkg-config module {module}");
     }
 
-    /// <summary>A /ro path as a host path: /ro/&lt;self&gt; is the image root, the rest the view; host paths stay.</summary>
+    /// <summary>A /ro path as a host path: /ro/&lt;self&gt; is the image root, the rest the view; other paths are nothing.</summary>
     private string? MapToHost(string path)
     {
-        if (!path.StartsWith("/ro/", StringComparison.Ordinal)) return path;
+        if (!path.StartsWith("/ro/", StringComparison.Ordinal)) return null; // nothing of the host counts
         var rest = path["/ro/".Length..];
         var selfPrefix = self + "/";
         if (rest == self.ToString() || rest.StartsWith(selfPrefix, StringComparison.Ordinal))
@@ -162,15 +157,9 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
         return _view is null ? null : _view + "/" + rest;
     }
 
-    private void Record(string relative, string what, string? hostPath, bool system)
+    private void Record(string relative, string what, string hostPath)
     {
-        if (system)
-        {
-            SystemRequirements.Add(what);
-            Trace.Add($"{relative}: {what} -> host");
-            return;
-        }
-        var provider = Provider(hostPath!);
+        var provider = Provider(hostPath);
         if (provider is { } full && full != self)
         {
             Packages.Add(full);

@@ -30,8 +30,6 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
     /// <summary>Exchange-dir declarations: Include = directory under out/, metadata Host.</summary>
     public ITaskItem[] ExchangeDirectories { get; set; } = [];
 
-    public ITaskItem[] SystemRequirements { get; set; } = [];
-
     [Output] public string MetaPath { get; set; } = "";
     [Output] public string PublishedImagePath { get; set; } = "";
 
@@ -77,7 +75,6 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
                 SourceUrl = SourceUrl,
                 SourcePackage = string.IsNullOrWhiteSpace(SourcePackage) ? null : SourcePackage,
                 RuntimeDependencies = [.. closure],
-                SystemRequirements = [.. SystemRequirements.Select(r => r.ItemSpec).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
                 ExchangeDirectories = [.. ExchangeDirectories.Select(e => new ExchangeDirectory { Directory = e.ItemSpec, Host = e.GetMetadata("Host") })],
                 InputDigest = InputDigest,
                 ImageSha256 = sha256,

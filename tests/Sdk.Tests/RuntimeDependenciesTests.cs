@@ -15,6 +15,7 @@ public sealed class RuntimeDependenciesTests
     private static readonly PackageFullName Demo = PackageFullName.Parse("demo-amd64-2.0-3");
     private static readonly PackageFullName Base = PackageFullName.Parse("base-amd64-1-1");
     private static readonly PackageFullName Tool = PackageFullName.Parse("tool-amd64-5-1");
+    private static readonly PackageFullName Libc = PackageFullName.Parse("libc-amd64-2.36-1");
 
     private sealed class Fixture : IDisposable
     {
@@ -39,12 +40,17 @@ public sealed class RuntimeDependenciesTests
             Directory.CreateDirectory(Path.Combine(View, Tool.ToString(), "out/bin"));
             File.WriteAllText(Path.Combine(View, Tool.ToString(), "out/bin/interp"), "#!/bin/sh\n");
             Directory.CreateDirectory(Path.Combine(View, Self.ToString()));
+            // A C library package: the host's libc and a stand-in loader (only looked up, never run).
+            var libcLib = Directory.CreateDirectory(Path.Combine(View, Libc.ToString(), "out/lib")).FullName;
+            File.Copy("/lib/x86_64-linux-gnu/libc.so.6", Path.Combine(libcLib, "libc.so.6"));
+            File.WriteAllText(Path.Combine(libcLib, "ld-linux-x86-64.so.2"), "");
 
             // The repository: demo's own closure is base.
             Directory.CreateDirectory(Repo);
             WriteMeta(Demo, Base);
             WriteMeta(Base);
             WriteMeta(Tool);
+            WriteMeta(Libc);
             Directory.CreateDirectory(Path.Combine(Image, "out/bin"));
             File.WriteAllText(Temp["prog.c"], "int demo(void); int main(void) { return demo() == 42 ? 0 : 1; }\n");
             File.WriteAllText(Temp["hello.c"], "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n");
@@ -53,8 +59,9 @@ public sealed class RuntimeDependenciesTests
 
         public string Gcc { get; }
 
+        /// <summary>Links prog.c against libdemo, pinned to the libc package as the SDK's LDFLAGS do.</summary>
         public void LinkProgram(string name, params string[] extra) =>
-            Compile(Gcc, ["-o", Path.Combine(Image, "out/bin", name), Temp["prog.c"], "-L" + Path.Combine(View, Demo.ToString(), "out/lib"), "-ldemo", .. extra]);
+            Compile(Gcc, ["-o", Path.Combine(Image, "out/bin", name), Temp["prog.c"], "-L" + Path.Combine(View, Demo.ToString(), "out/lib"), "-ldemo", .. PinnedToLibc, .. extra]);
 
         public void WriteMeta(PackageFullName full, params PackageFullName[] runtime)
         {
@@ -78,15 +85,26 @@ public sealed class RuntimeDependenciesTests
         }
     }
 
+    /// <summary>What the SDK's LDFLAGS add: the C library package's loader and library directory.</summary>
+    private static readonly string[] PinnedToLibc = [$"-Wl,--dynamic-linker=/ro/{Libc}/out/lib/ld-linux-x86-64.so.2", $"-Wl,-rpath,/ro/{Libc}/out/lib"];
+
     [TestMethod]
-    public void ElfLinkedThroughAnRpathIntoTheViewDependsOnThatPackageAndOnHostLibc()
+    public void ElfLinkedThroughAnRpathIntoTheViewDependsOnThatPackageAndItsLibcPackage()
     {
         using var f = new Fixture();
         f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Demo}/out/lib");
         var scan = f.Scan();
-        CollectionAssert.AreEqual(new[] { Demo }, scan.Packages.ToList());
-        CollectionAssert.Contains(scan.SystemRequirements.ToList(), "libc.so.6");
-        Assert.IsEmpty(scan.Unresolved);
+        CollectionAssert.AreEqual(new[] { Demo, Libc }, scan.Packages.ToList());
+        Assert.IsEmpty(scan.Unresolved, string.Join('\n', scan.Unresolved));
+    }
+
+    [TestMethod]
+    public void TheLoaderUnderRoNamesTheCLibraryPackage()
+    {
+        using var f = new Fixture();
+        f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Demo}/out/lib");
+        var scan = f.Scan();
+        Assert.Contains($"out/bin/prog: /ro/{Libc}/out/lib/ld-linux-x86-64.so.2 -> {Libc}", scan.Trace);
     }
 
     [TestMethod]
@@ -94,18 +112,22 @@ public sealed class RuntimeDependenciesTests
     {
         using var f = new Fixture();
         f.LinkProgram("prog");
-        CollectionAssert.AreEqual(new[] { Demo }, f.Scan().Packages.ToList());
+        CollectionAssert.AreEqual(new[] { Demo, Libc }, f.Scan().Packages.ToList());
     }
 
     [TestMethod]
-    public void ProgramNeedingOnlyHostLibrariesDependsOnNoPackage()
+    public void AProgramLinkedAgainstTheHostsLibcIsUnresolvedNotAHostRequirement()
     {
         using var f = new Fixture();
         var r = ExternalTool.Run(f.Gcc, ["-o", Path.Combine(f.Image, "out/bin/hello"), f.Temp["hello.c"]]);
         Assert.AreEqual(0, r.ExitCode, r.StandardError);
         var scan = f.Scan();
         Assert.IsEmpty(scan.Packages);
-        CollectionAssert.AreEqual(new[] { "libc.so.6" }, scan.SystemRequirements.ToList());
+        CollectionAssert.AreEquivalent(new[]
+        {
+            "out/bin/hello: interpreter /lib64/ld-linux-x86-64.so.2 (not a package's loader under /ro: was the SDK's LDFLAGS ignored?)",
+            "out/bin/hello: libc.so.6",
+        }, scan.Unresolved, "nothing of the host counts: the packager is told");
     }
 
     [TestMethod]
@@ -116,7 +138,7 @@ public sealed class RuntimeDependenciesTests
         File.Copy(Path.Combine(f.View, Demo.ToString(), "out/lib/libdemo.so.1"), Path.Combine(ownLib, "libdemo.so.1"));
         f.LinkProgram("prog", "-Wl,-rpath,$ORIGIN/../lib");
         var scan = f.Scan();
-        Assert.IsEmpty(scan.Packages, string.Join('\n', scan.Trace));
+        CollectionAssert.AreEqual(new[] { Libc }, scan.Packages.ToList(), string.Join('\n', scan.Trace));
     }
 
     [TestMethod]
@@ -143,7 +165,7 @@ public sealed class RuntimeDependenciesTests
         File.WriteAllBytes(Path.Combine(f.Image, "out/bin/garbage"), [0x7f, (byte)'E', (byte)'L', (byte)'F', 9, 9, 9, 9, 9]);
         File.Delete(Path.Combine(f.View, Demo.ToString(), "out/lib/libdemo.so.1"));
         var scan = f.Scan();
-        Assert.IsEmpty(scan.Packages, string.Join('\n', scan.Trace));
+        CollectionAssert.AreEqual(new[] { Libc }, scan.Packages.ToList(), string.Join('\n', scan.Trace));
         CollectionAssert.AreEqual(new[] { "out/bin/prog: libdemo.so.1" }, scan.Unresolved);
     }
 
@@ -161,7 +183,7 @@ public sealed class RuntimeDependenciesTests
         f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Demo}/out/lib");
         var repo = new PackageClosure(f.Repo);
         var closure = repo.Close(f.Scan().Packages.Append(repo.Newest("tool")!.Value), requireImage: false);
-        CollectionAssert.AreEqual(new[] { Base, Demo, Tool }.Order().ToList(), closure.ToList());
+        CollectionAssert.AreEqual(new[] { Base, Demo, Libc, Tool }.Order().ToList(), closure.ToList());
         Assert.IsEmpty(repo.Problems);
     }
 
@@ -205,7 +227,7 @@ public sealed class RuntimeDependenciesTests
             Assert.Fail("The scan opened the FIFO and blocked.");
         }
         var scanner = await scan;
-        CollectionAssert.AreEqual(new[] { Demo }, scanner.Packages.ToList());
+        CollectionAssert.AreEqual(new[] { Demo, Libc }, scanner.Packages.ToList());
         Assert.IsEmpty(scanner.Unresolved);
     }
 
