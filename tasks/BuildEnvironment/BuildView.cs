@@ -67,7 +67,8 @@ internal static partial class BuildView
             // The daemon died without unmounting: a lazy detach never blocks on a dead connection.
             umount2(mountPoint, 2 /* MNT_DETACH */);
         }
-        File.Delete(pidFile);
+        // A build that failed before its environment existed (a source no origin had) has no pid file, nor its directory.
+        if (File.Exists(pidFile)) File.Delete(pidFile);
     }
 
     public static bool IsMounted(string path)

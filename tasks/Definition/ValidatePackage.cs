@@ -28,6 +28,13 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
     public ITaskItem[] BuildSteps { get; set; } = [];
     public ITaskItem[] PostInstalls { get; set; } = [];
 
+    /// <summary>
+    /// Paths the SDK built from definition values (build tree, log, meta, image) and the directory
+    /// each must stay below (metadata <c>Root</c>): a value such as <c>Revision=1/../..</c> must never
+    /// point Clean or a build outside the artifacts.
+    /// </summary>
+    public ITaskItem[] OwnPaths { get; set; } = [];
+
     /// <summary>Dependency items with metadata <c>DefinitionPath</c>: the .distpkg they must resolve to.</summary>
     public ITaskItem[] Dependencies { get; set; } = [];
 
@@ -38,10 +45,11 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
         if (string.IsNullOrWhiteSpace(Version))
             Log.LogError(Messages.MissingVersion, DefinitionFile, "Version", null);
         var revision = 0;
-        if (!string.IsNullOrWhiteSpace(Revision) && !int.TryParse(Revision, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out revision))
+        if (!string.IsNullOrEmpty(Revision) && !int.TryParse(Revision, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out revision))
             Log.LogError(Messages.InvalidRevision, DefinitionFile, "Revision", null, Revision);
 
-        var name = new PackageFullName(PackageName, Arch, Version?.Trim() ?? "", revision);
+        // Exactly the value the SDK uses (a trailing blank would split --prefix): nothing is trimmed.
+        var name = new PackageFullName(PackageName, Arch, Version ?? "", revision);
         if (!string.IsNullOrWhiteSpace(Version) && !name.IsValid(out var error))
             Log.LogError(Messages.InvalidName, DefinitionFile, "Version", null, error);
 
@@ -99,6 +107,13 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
             var path = dependency.GetMetadata("DefinitionPath");
             if (!File.Exists(path))
                 Log.LogError(Messages.UnknownDependency, DefinitionFile, dependency.GetMetadata("DistriKind") is "runtime" ? "RuntimeDependency" : "Dependency", dependency.ItemSpec, dependency.ItemSpec, path);
+        }
+
+        foreach (var own in OwnPaths)
+        {
+            var root = Path.GetFullPath(own.GetMetadata("Root")).TrimEnd('/') + "/";
+            if (!Path.GetFullPath(own.ItemSpec).StartsWith(root, StringComparison.Ordinal))
+                Log.LogError(Messages.PathOutsideArtifacts, DefinitionFile, own.ItemSpec, root);
         }
 
         FullName = name.ToString();

@@ -27,6 +27,7 @@ public static class Messages
     public static readonly Message MissingPostInstallArgument = new("DST1012", "post-install '{0}' needs the {1} attribute");
     public static readonly Message NoDebianPackages = new("DST1013", "Builder is seed but the package has no <DebianPackage Include=\"name\" Version=\"…\" Sha256=\"…\" /> items");
     public static readonly Message MissingDebianVersion = new("DST1014", "Debian package '{0}' has no Version; pin it, e.g. Version=\"1.2-3\" (apt-cache policy {0})");
+    public static readonly Message PathOutsideArtifacts = new("DST1015", "the definition's values make the path '{0}', which leaves {1}; names, versions and revisions may not contain '/' or '..'");
 
     // DST2xxx: sources.
     public static readonly Message SourceUnavailable = new("DST2001", "cannot fetch source '{0}' (sha256 {1}); origins tried:{2}");

@@ -30,6 +30,9 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
     /// <summary>Exchange-dir declarations: Include = directory under out/, metadata Host.</summary>
     public ITaskItem[] ExchangeDirectories { get; set; } = [];
 
+    /// <summary>A prebuilt toolchain's repository: dependency metas not in <see cref="RepositoryDirectory"/> are read there.</summary>
+    public string? ToolchainRepositoryDirectory { get; set; }
+
     [Output] public string MetaPath { get; set; } = "";
     [Output] public string PublishedImagePath { get; set; } = "";
 
@@ -43,6 +46,9 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
             var full = dependency.ItemSpec;
             if (full == FullName) continue;
             var depMeta = Path.Combine(RepositoryDirectory, full + StoreLayout.MetaExtension);
+            if (!File.Exists(depMeta) && !string.IsNullOrEmpty(ToolchainRepositoryDirectory)
+                && Path.Combine(ToolchainRepositoryDirectory, full + StoreLayout.MetaExtension) is var toolchainMeta && File.Exists(toolchainMeta))
+                depMeta = toolchainMeta;
             if (!File.Exists(depMeta))
             {
                 Log.LogError(Messages.UnbuiltDependency, DefinitionFile, "RuntimeDependency", dependency.Meta("Name"), full, depMeta);

@@ -136,6 +136,42 @@ public sealed class DiagnosticTests
         AssertErrorAt(result, "DST2001", project, 6, "http://127.0.0.1:9/gone-1.0.tar.gz");
         StringAssert.Contains(output, "Debian source gone=1.0-1");
         StringAssert.Contains(output, "exit code 100");
+        // Exactly one clear error: the cleanup after the failed fetch does not crash as well.
+        Assert.DoesNotContain("MSB4018", output, output);
+        Assert.DoesNotContain("   at ", output, "no stack trace");
+    }
+
+    [TestMethod]
+    public void AVersionWithATrailingBlankIsDST1004NotASplitPrefix()
+    {
+        using var f = new PackageFixture();
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>2.10 </Version>
+              </PropertyGroup>
+              <ItemGroup>
+                {Source(f.MakeTinyTarball())}
+              </ItemGroup>
+            </Project>
+            """);
+        AssertErrorAt(result, "DST1004", project, 3, "version");
+        Assert.IsFalse(Directory.Exists(Path.Combine(f.Artifacts, "build")), "nothing was built");
+    }
+
+    [TestMethod]
+    public void CleanWithARevisionLeadingOutOfTheArtifactsRemovesNothing()
+    {
+        using var f = new PackageFixture();
+        var project = f.WritePackage("tiny", f.TinyPackage("tiny"));
+        var bystander = Directory.CreateDirectory(f["bystander"]).FullName;
+        File.WriteAllText(Path.Combine(bystander, "keep"), "");
+
+        var result = f.Build(project, "-t:Clean", "-p:Revision=1/../../../bystander");
+
+        Assert.AreNotEqual(0, result.ExitCode);
+        Assert.AreNotEqual(0, PackageFixture.Errors(result, "DST1011").Count, result.StandardOutput);
+        Assert.IsTrue(File.Exists(Path.Combine(bystander, "keep")), "Clean removed a directory outside the artifacts");
     }
 
     [TestMethod]
