@@ -21,7 +21,11 @@ public static class BuildEnvironmentVariables
         // newest revision first when a name appears twice.
         var libDirs = new List<string> { $"/ro/{self}/out/lib" };
         libDirs.AddRange(PackageClosure.Order(closure).Select(full => $"/ro/{full}/out/lib"));
-        var ldflags = new List<string>();
+        // DT_RPATH, not DT_RUNPATH: a program's rpath also governs what its libraries load (a
+        // runpath covers only the file's own needs), so a library with no search path of its own —
+        // the seed's libstdc++ needing libm — still loads from the pinned C library package; and no
+        // LD_LIBRARY_PATH can override it.
+        var ldflags = new List<string> { "-Wl,--disable-new-dtags" };
         if (libc is not null)
         {
             libDirs.Add(libc.LibraryDirectory);
