@@ -5,8 +5,9 @@ namespace Distri.Packages;
 
 /// <summary>
 /// Reads and writes metas and indexes as YAML with camelCase keys. Unknown keys are ignored so
-/// older clients read newer files; malformed files raise <see cref="InvalidDataException"/>
-/// naming the file.
+/// older clients read newer files; malformed files (bad syntax, a null where a value or list
+/// belongs, too large, not a regular file) raise <see cref="InvalidDataException"/> or
+/// <see cref="IOException"/> naming the file.
 /// </summary>
 public static class Yaml
 {
@@ -25,33 +26,86 @@ public static class Yaml
 
     public static T Deserialize<T>(string text, string origin) where T : new()
     {
+        T value;
         try
         {
-            return Deserializer.Deserialize<T>(text) ?? new T();
+            value = Deserializer.Deserialize<T>(text) ?? new T();
         }
         catch (YamlDotNet.Core.YamlException e)
         {
             throw new InvalidDataException($"{origin}: malformed YAML at line {e.Start.Line}: {e.Message}", e);
         }
+        // `key: ~` replaces a default list or string with null: refuse it here, once, rather than
+        // let every reader meet a NullReferenceException.
+        if (value is IYamlDocument document && document.FindNull() is { } field)
+        {
+            throw new InvalidDataException($"{origin}: {field} is null (~)");
+        }
+        return value;
     }
 
-    public static PackageMeta ReadMeta(string path)
+    /// <summary>Reads a meta (a regular file of at most <see cref="PackageMeta.MaxFileBytes"/>) and checks its full name.</summary>
+    public static PackageMeta ReadMeta(string path) => ParseMeta(RegularFile.ReadAllBytes(path, PackageMeta.MaxFileBytes), path);
+
+    public static PackageMeta ParseMeta(byte[] bytes, string origin)
     {
-        var meta = Deserialize<PackageMeta>(File.ReadAllText(path), path);
+        var meta = Deserialize<PackageMeta>(System.Text.Encoding.UTF8.GetString(bytes), origin);
         if (!meta.FullName.IsValid(out var error))
         {
-            throw new InvalidDataException($"{path}: {error}");
+            throw new InvalidDataException($"{origin}: {error}");
         }
         return meta;
     }
 
-    public static RepositoryIndex ReadIndex(string path) => Deserialize<RepositoryIndex>(File.ReadAllText(path), path);
+    public static RepositoryIndex ReadIndex(string path) =>
+        Deserialize<RepositoryIndex>(System.Text.Encoding.UTF8.GetString(RegularFile.ReadAllBytes(path, RepositoryIndex.MaxFileBytes)), path);
 
-    /// <summary>Writes through a temp file and a rename, so readers never see half a file.</summary>
+    /// <summary>
+    /// Writes through a temp file and a rename, so readers never see half a file. The temp file is
+    /// created exclusively (<c>O_EXCL</c>): a symlink planted under its name is never followed.
+    /// </summary>
     public static void WriteAtomically(string path, string text)
     {
         var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            using (var writer = new StreamWriter(stream))
+            {
+                writer.Write(text);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
+
+    /// <summary>The first of <paramref name="fields"/> that is null, by its YAML key; for <see cref="IYamlDocument.FindNull"/>.</summary>
+    internal static string? FirstNull(params ReadOnlySpan<(string Key, object? Value)> fields)
+    {
+        foreach (var (key, value) in fields)
+        {
+            if (value is null) return key;
+        }
+        return null;
+    }
+
+    /// <summary>The first null item of a list, as <c>key[i]</c>.</summary>
+    internal static string? FirstNullItem<T>(string key, IReadOnlyList<T?> items) where T : class
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is null) return $"{key}[{i}]";
+        }
+        return null;
+    }
+}
+
+/// <summary>A YAML document type that can say which of its fields the file set to null.</summary>
+public interface IYamlDocument
+{
+    /// <summary>The YAML key (e.g. <c>packages[3].runtimeDependencies</c>) of the first null, or null when there is none.</summary>
+    string? FindNull();
 }

@@ -24,8 +24,15 @@ public sealed class Installer(PackageStore store)
     /// <summary>Copy each new package's <c>etc/</c> into <c>&lt;root&gt;/etc</c> where files do not exist yet.</summary>
     public bool CopyEtc { get; init; } = true;
 
-    /// <summary>A download that delivers no data for this long fails (a stalled server must not hang the install).</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The slowest transfer accepted: each file must deliver at least this many bytes per second
+    /// over every <see cref="RateWindow"/> (the headers' wait included). A timer reset by every
+    /// read would let a server drip one byte a window and hold the store's lock for ever.
+    /// </summary>
+    public long MinimumBytesPerSecond { get; init; } = 4096;
+
+    /// <summary>The window <see cref="MinimumBytesPerSecond"/> is measured over; also how long a silent server is waited for.</summary>
+    public TimeSpan RateWindow { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Call with the store locked (<see cref="PackageStore.LockAsync"/>).</summary>
     public async Task<InstallResult> InstallAsync(InstallPlan plan, InstallProgress? progress = null, CancellationToken cancellationToken = default)
@@ -34,6 +41,9 @@ public sealed class Installer(PackageStore store)
         progress ??= new InstallProgress();
         progress.Start(plan);
         Directory.CreateDirectory(store.WorkDirectory);
+        // A damaged package is hidden before it is fetched again: its dependents must wait for
+        // the good copy, and if that fails, nothing broken stays visible.
+        foreach (var repair in plan.Repairs) File.Delete(store.ImagePath(repair.Package));
         using var slots = new SemaphoreSlim(MaxConcurrentDownloads);
         var commits = new Commits(this, store);
 
@@ -95,7 +105,7 @@ public sealed class Installer(PackageStore store)
                             _installed.Add(ready.Name);
                             progressed = true;
                         }
-                        catch (Exception e) when (e is SquashFsException or IOException or UnauthorizedAccessException)
+                        catch (Exception e) when (e is SquashFsException or IOException or InvalidDataException or UnauthorizedAccessException)
                         {
                             Failures.Add(new InstallFailure(ready.Name, $"copying its etc/: {e.Message}"));
                             installer.DeleteWorkFiles(ready.Name);
@@ -159,14 +169,16 @@ public sealed class Installer(PackageStore store)
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var tooSlow = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var windowQuota = (long)(MinimumBytesPerSecond * RateWindow.TotalSeconds);
         try
         {
-            stall.CancelAfter(StallTimeout);
-            await using var source = await repository.OpenAsync(fileName, stall.Token).ConfigureAwait(false);
+            tooSlow.CancelAfter(RateWindow);
+            await using var source = await repository.OpenAsync(fileName, tooSlow.Token).ConfigureAwait(false);
             await using var target = new FileStream(workPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long total = 0;
+            long window = 0;
             while (true)
             {
                 // Fill the whole buffer before hashing and writing: sockets hand out small reads,
@@ -175,9 +187,15 @@ public sealed class Installer(PackageStore store)
                 int n;
                 do
                 {
-                    stall.CancelAfter(StallTimeout);
-                    n = await source.ReadAsync(buffer.AsMemory(read, BufferSize - read), stall.Token).ConfigureAwait(false);
+                    n = await source.ReadAsync(buffer.AsMemory(read, BufferSize - read), tooSlow.Token).ConfigureAwait(false);
                     read += n;
+                    window += n;
+                    // The window's quota is met: a new window starts now.
+                    if (window >= windowQuota)
+                    {
+                        window = 0;
+                        tooSlow.CancelAfter(RateWindow);
+                    }
                 }
                 while (n > 0 && read < BufferSize);
                 if (read == 0) break;
@@ -202,7 +220,7 @@ public sealed class Installer(PackageStore store)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new StoreException($"{fileName} from {repository}: no data for {StallTimeout.TotalSeconds:0} s");
+            throw new StoreException($"{fileName} from {repository}: too slow: less than {MinimumBytesPerSecond} bytes/s over {RateWindow.TotalSeconds:0.#} s");
         }
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or UnauthorizedAccessException)
         {

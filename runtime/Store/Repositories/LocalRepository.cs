@@ -33,7 +33,8 @@ public sealed class LocalRepository(string basePath) : Repository
         var path = Path.Combine(PackageDirectory, fileName);
         try
         {
-            return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan));
+            // A fifo or a symlink under a package's name must not hang or redirect the install.
+            return Task.FromResult<Stream>(RegularFile.OpenRead(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
