@@ -37,13 +37,23 @@ public sealed class InstallPlan
 
         var wanted = new Dictionary<PackageFullName, CatalogEntry>();
         var missing = new List<string>();
+        // Closures are recorded transitively, so this usually adds nothing beyond the first level;
+        // following every added entry still covers an index whose closures are incomplete.
+        var work = new Queue<CatalogEntry>();
         foreach (var entry in requested)
         {
-            wanted.TryAdd(entry.Name, entry);
+            if (wanted.TryAdd(entry.Name, entry)) work.Enqueue(entry);
+        }
+        while (work.TryDequeue(out var entry))
+        {
             foreach (var dependency in entry.RuntimeDependencies)
             {
                 if (wanted.ContainsKey(dependency)) continue;
-                if (catalog.Find(dependency) is { } found) wanted.Add(dependency, found);
+                if (catalog.Find(dependency) is { } found)
+                {
+                    wanted.Add(dependency, found);
+                    work.Enqueue(found);
+                }
                 else if (!store.IsInstalled(dependency)) missing.Add($"{entry.Name} needs {dependency}");
                 else if (Damage(dependency) is { } why) missing.Add($"{entry.Name} needs {dependency}, whose installed copy is damaged ({why})");
             }

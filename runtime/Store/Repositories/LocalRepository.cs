@@ -38,7 +38,7 @@ public sealed class LocalRepository(string basePath) : Repository
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StoreException($"{path}: {e.Message}", e);
+            throw new StoreException(e.Message.Contains(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}", e);
         }
     }
 }
