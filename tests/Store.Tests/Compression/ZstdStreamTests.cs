@@ -144,4 +144,15 @@ public sealed class ZstdStreamTests
         var data = Data(1_000_000);
         CollectionAssert.AreEqual(data, Decompress(ZstdCli(data, "--long=23", "-c")));
     }
+
+    [TestMethod]
+    public void DecodingLoadsNoNativeZstdLibrary()
+    {
+        var data = Data(100_000);
+        CollectionAssert.AreEqual(data, Decompress(ZstdCli(data, "-c")));
+        Assert.AreEqual(data.Length, Zstd.Decompress(Compress(data), new byte[data.Length]));
+
+        var maps = File.ReadAllText("/proc/self/maps");
+        Assert.IsFalse(maps.Contains("libzstd", StringComparison.Ordinal), "libzstd is mapped into the process");
+    }
 }
