@@ -168,9 +168,9 @@ public sealed class Installer(PackageStore store)
         string workPath, Action<long> transferred, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
         using var tooSlow = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var windowQuota = (long)(MinimumBytesPerSecond * RateWindow.TotalSeconds);
+        var meter = new RateMeter(tooSlow, RateWindow, (long)(MinimumBytesPerSecond * RateWindow.TotalSeconds));
         try
         {
             tooSlow.CancelAfter(RateWindow);
@@ -178,35 +178,33 @@ public sealed class Installer(PackageStore store)
             await using var target = new FileStream(workPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long total = 0;
-            long window = 0;
-            while (true)
+            var fill = FillAsync(source, buffers[0], meter, tooSlow.Token);
+            try
             {
-                // Fill the whole buffer before hashing and writing: sockets hand out small reads,
-                // and one large write per megabyte keeps syscalls and thread hops off the fast path.
-                var read = 0;
-                int n;
-                do
+                for (var current = 0; ; current ^= 1)
                 {
-                    n = await source.ReadAsync(buffer.AsMemory(read, BufferSize - read), tooSlow.Token).ConfigureAwait(false);
-                    read += n;
-                    window += n;
-                    // The window's quota is met: a new window starts now.
-                    if (window >= windowQuota)
+                    var read = await fill.ConfigureAwait(false);
+                    if (read == 0) break;
+                    // Read (and decode: zstd is the hot part) the next megabyte on another core
+                    // while this one is hashed and written.
+                    var next = buffers[current ^ 1];
+                    fill = Task.Run(() => FillAsync(source, next, meter, tooSlow.Token), tooSlow.Token);
+                    total += read;
+                    if (total > expectedSize)
                     {
-                        window = 0;
-                        tooSlow.CancelAfter(RateWindow);
+                        throw new StoreException($"{fileName} from {repository}: size mismatch: expected {expectedSize} bytes, got more");
                     }
+                    hash.AppendData(buffers[current], 0, read);
+                    await target.WriteAsync(buffers[current].AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    transferred(read);
                 }
-                while (n > 0 && read < BufferSize);
-                if (read == 0) break;
-                total += read;
-                if (total > expectedSize)
-                {
-                    throw new StoreException($"{fileName} from {repository}: size mismatch: expected {expectedSize} bytes, got more");
-                }
-                hash.AppendData(buffer, 0, read);
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                transferred(read);
+            }
+            finally
+            {
+                // A read still running (only after a failure) must end before its source closes and
+                // its buffer returns to the pool; stop it rather than wait for the server.
+                if (!fill.IsCompleted) await tooSlow.CancelAsync().ConfigureAwait(false);
+                await ((Task)fill).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             if (total != expectedSize)
             {
@@ -228,8 +226,40 @@ public sealed class Installer(PackageStore store)
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
             slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Fills the whole buffer (or up to the end): sockets hand out small reads, and one large
+    /// hash and write per megabyte keeps syscalls and thread hops off the fast path.
+    /// </summary>
+    private static async Task<int> FillAsync(Stream source, byte[] buffer, RateMeter meter, CancellationToken cancellationToken)
+    {
+        var read = 0;
+        int n;
+        do
+        {
+            n = await source.ReadAsync(buffer.AsMemory(read, BufferSize - read), cancellationToken).ConfigureAwait(false);
+            read += n;
+            meter.Add(n);
+        }
+        while (n > 0 && read < BufferSize);
+        return read;
+    }
+
+    /// <summary>Counts a download's bytes against its window's quota; a met quota starts a new window.</summary>
+    private sealed class RateMeter(CancellationTokenSource tooSlow, TimeSpan window, long quota)
+    {
+        private long _bytes;
+
+        public void Add(int bytes)
+        {
+            _bytes += bytes;
+            if (_bytes < quota) return;
+            _bytes = 0;
+            tooSlow.CancelAfter(window);
         }
     }
 }
