@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Distri.Compression;
+using Distri.Linux;
 using Distri.Packages;
 
 namespace Distri.Export;

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Packages;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Primitives;

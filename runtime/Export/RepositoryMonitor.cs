@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Distri.Linux;
 using Distri.Packages;
 
 namespace Distri.Export;

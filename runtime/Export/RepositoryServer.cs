@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Distri.Linux;
 using Distri.Packages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

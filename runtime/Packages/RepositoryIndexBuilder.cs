@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Distri.Linux;
 
 namespace Distri.Packages;
 

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 

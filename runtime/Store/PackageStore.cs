@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Packages;
 
 namespace Distri.Store;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Distri.Packages;
+namespace Distri.Linux;
 
 /// <summary>
 /// Opens the files of repositories and stores, which whoever can write there may have made a
