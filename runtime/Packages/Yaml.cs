@@ -6,8 +6,8 @@ namespace Distri.Packages;
 
 /// <summary>
 /// Reads and writes metas and indexes as YAML with camelCase keys. Unknown keys are ignored so
-/// older clients read newer files; malformed files (bad syntax, a null where a value or list
-/// belongs, too large, not a regular file) raise <see cref="InvalidDataException"/> or
+/// older clients read newer files; malformed metas and indexes (bad syntax, a null where a value
+/// or list belongs, too large, not a regular file) raise <see cref="InvalidDataException"/> or
 /// <see cref="IOException"/> naming the file.
 /// </summary>
 public static class Yaml
@@ -25,32 +25,26 @@ public static class Yaml
 
     public static string Serialize<T>(T value) => Serializer.Serialize(value);
 
+    /// <summary>Parses without further checks: <c>key: ~</c> leaves null where the class has defaults (see <see cref="ParseMeta"/>, <see cref="ParseIndex"/>).</summary>
     public static T Deserialize<T>(string text, string origin) where T : new()
     {
-        T value;
         try
         {
-            value = Deserializer.Deserialize<T>(text) ?? new T();
+            return Deserializer.Deserialize<T>(text) ?? new T();
         }
         catch (YamlDotNet.Core.YamlException e)
         {
             throw new InvalidDataException($"{origin}: malformed YAML at line {e.Start.Line}: {e.Message}", e);
         }
-        // `key: ~` replaces a default list or string with null: refuse it here, once, rather than
-        // let every reader meet a NullReferenceException.
-        if (value is IYamlDocument document && document.FindNull() is { } field)
-        {
-            throw new InvalidDataException($"{origin}: {field} is null (~)");
-        }
-        return value;
     }
 
-    /// <summary>Reads a meta (a regular file of at most <see cref="PackageMeta.MaxFileBytes"/>) and checks its full name.</summary>
+    /// <summary>Reads a meta (a regular file of at most <see cref="PackageMeta.MaxFileBytes"/>).</summary>
     public static PackageMeta ReadMeta(string path) => ParseMeta(RegularFile.ReadAllBytes(path, PackageMeta.MaxFileBytes), path);
 
+    /// <summary>Parses a meta, refusing nulls and an invalid full name.</summary>
     public static PackageMeta ParseMeta(byte[] bytes, string origin)
     {
-        var meta = Deserialize<PackageMeta>(System.Text.Encoding.UTF8.GetString(bytes), origin);
+        var meta = DeserializeWithoutNulls<PackageMeta>(System.Text.Encoding.UTF8.GetString(bytes), origin);
         if (!meta.FullName.IsValid(out var error))
         {
             throw new InvalidDataException($"{origin}: {error}");
@@ -58,8 +52,24 @@ public static class Yaml
         return meta;
     }
 
+    /// <summary>Reads an index (a regular file of at most <see cref="RepositoryIndex.MaxFileBytes"/>).</summary>
     public static RepositoryIndex ReadIndex(string path) =>
-        Deserialize<RepositoryIndex>(System.Text.Encoding.UTF8.GetString(RegularFile.ReadAllBytes(path, RepositoryIndex.MaxFileBytes)), path);
+        ParseIndex(System.Text.Encoding.UTF8.GetString(RegularFile.ReadAllBytes(path, RepositoryIndex.MaxFileBytes)), path);
+
+    /// <summary>Parses an index, refusing nulls.</summary>
+    public static RepositoryIndex ParseIndex(string text, string origin) => DeserializeWithoutNulls<RepositoryIndex>(text, origin);
+
+    // `key: ~` replaces a default list or string with null: refuse it once, here, rather than let
+    // every reader of a meta or an index meet a NullReferenceException.
+    private static T DeserializeWithoutNulls<T>(string text, string origin) where T : IYamlDocument, new()
+    {
+        var value = Deserialize<T>(text, origin);
+        if (value.FindNull() is { } field)
+        {
+            throw new InvalidDataException($"{origin}: {field} is null (~)");
+        }
+        return value;
+    }
 
     /// <summary>
     /// Writes through a temp file and a rename, so readers never see half a file. The temp file is

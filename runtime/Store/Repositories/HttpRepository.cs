@@ -71,7 +71,7 @@ public sealed class HttpRepository : Repository
         }
         try
         {
-            return Yaml.Deserialize<RepositoryIndex>(text, new Uri(_packageUri, RepositoryIndex.FileName).ToString());
+            return Yaml.ParseIndex(text, new Uri(_packageUri, RepositoryIndex.FileName).ToString());
         }
         catch (InvalidDataException e)
         {
