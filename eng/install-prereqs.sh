@@ -11,13 +11,12 @@ tools=(
   mksquashfs:squashfs-tools unsquashfs:squashfs-tools squashfuse:squashfuse
   fusermount3:fuse3 bwrap:bubblewrap getfattr:attr setfattr:attr setcap:libcap2-bin
   nginx:nginx curl:curl hyperfine:hyperfine dpkg-source:dpkg-dev
-  makeinfo:texinfo man:man-db file:file
+  makeinfo:texinfo man:man-db file:file zstd:zstd
   dpkg-deb:dpkg setpriv:util-linux unshare:util-linux busybox:busybox-static
 )
 # Files rather than commands (libraries and headers).
 files=(
   /usr/include/fuse3/fuse_lowlevel.h:libfuse3-dev
-  /usr/include/zstd.h:libzstd-dev
 )
 
 missing=()

@@ -1,68 +1,55 @@
-using System.Runtime.InteropServices;
+using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace Distri.Compression;
 
 /// <summary>
-/// One-shot zstd through Debian's libzstd (libzstd.so.1). Used to read zstd-compressed SquashFS
-/// blocks and to precompress repository files. Streaming lives in <see cref="ZstdDecompressStream"/>.
+/// zstd through ZstdSharp, a managed port of the reference library: distri loads no native
+/// compression library. One-shot here (SquashFS blocks, tests); streaming in
+/// <see cref="ZstdDecompressStream"/> and <see cref="ZstdCompressStream"/>.
 /// </summary>
-public static partial class Zstd
+public static unsafe class Zstd
 {
+    /// <summary>
+    /// The largest window (log2, 8 MiB) a stream may ask its decoder to keep: what HTTP's zstd
+    /// content coding allows (RFC 9659), so memory stays bounded per concurrent download.
+    /// libzstd's default would be 128 MiB.
+    /// </summary>
+    public const int MaxWindowLog = 23;
+
+    // A context per thread: creating one per SquashFS block would allocate its tables each time.
+    [ThreadStatic] private static Decompressor? t_decompressor;
+
     /// <summary>Decompresses one complete zstd frame into <paramref name="destination"/>; returns the bytes written.</summary>
     /// <exception cref="InvalidDataException">The input is not a valid frame or does not fit.</exception>
-    public static unsafe int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
+    public static int Decompress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        nuint written;
-        fixed (byte* src = source)
-        fixed (byte* dst = destination)
+        try
         {
-            written = Native.ZSTD_decompress(dst, (nuint)destination.Length, src, (nuint)source.Length);
+            return (t_decompressor ??= new Decompressor()).Unwrap(source, destination);
         }
-        ThrowIfError(written, "decompress");
-        return checked((int)written);
+        catch (ZstdException e)
+        {
+            throw new InvalidDataException($"zstd decompress failed: {Describe(e.Code, e.Message)}", e);
+        }
     }
 
     /// <summary>Compresses <paramref name="source"/> into one frame at <paramref name="level"/>.</summary>
-    public static unsafe byte[] Compress(ReadOnlySpan<byte> source, int level = 3)
+    public static byte[] Compress(ReadOnlySpan<byte> source, int level = 3)
     {
-        var bound = Native.ZSTD_compressBound((nuint)source.Length);
-        var buffer = new byte[checked((int)bound)];
-        nuint written;
-        fixed (byte* src = source)
-        fixed (byte* dst = buffer)
-        {
-            written = Native.ZSTD_compress(dst, bound, src, (nuint)source.Length, level);
-        }
-        ThrowIfError(written, "compress");
-        Array.Resize(ref buffer, checked((int)written));
-        return buffer;
+        using var compressor = new Compressor(level);
+        return compressor.Wrap(source).ToArray();
     }
 
     internal static void ThrowIfError(nuint code, string operation)
     {
-        if (Native.ZSTD_isError(code) != 0)
+        if (Methods.ZSTD_isError(code))
         {
-            throw new InvalidDataException($"zstd {operation} failed: {Marshal.PtrToStringUTF8(Native.ZSTD_getErrorName(code))}");
+            throw new InvalidDataException($"zstd {operation} failed: {Describe(Methods.ZSTD_getErrorCode(code), Methods.ZSTD_getErrorName(code))}");
         }
     }
 
-    internal static unsafe partial class Native
-    {
-        private const string Library = "libzstd.so.1";
-
-        [LibraryImport(Library)]
-        internal static partial nuint ZSTD_decompress(byte* dst, nuint dstCapacity, byte* src, nuint compressedSize);
-
-        [LibraryImport(Library)]
-        internal static partial nuint ZSTD_compress(byte* dst, nuint dstCapacity, byte* src, nuint srcSize, int compressionLevel);
-
-        [LibraryImport(Library)]
-        internal static partial nuint ZSTD_compressBound(nuint srcSize);
-
-        [LibraryImport(Library)]
-        internal static partial uint ZSTD_isError(nuint code);
-
-        [LibraryImport(Library)]
-        internal static partial IntPtr ZSTD_getErrorName(nuint code);
-    }
+    private static string Describe(ZSTD_ErrorCode code, string message) => code == ZSTD_ErrorCode.ZSTD_error_frameParameter_windowTooLarge
+        ? $"the frame needs a window larger than {1 << MaxWindowLog >> 20} MiB"
+        : message;
 }

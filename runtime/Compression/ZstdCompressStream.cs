@@ -1,15 +1,17 @@
+using ZstdSharp.Unsafe;
+
 namespace Distri.Compression;
 
 /// <summary>
 /// A write-only stream encoding zstd into an inner stream: one frame, finished on dispose (or
 /// <see cref="Finish"/>). Used to precompress repository files once instead of per request.
 /// </summary>
-public sealed class ZstdCompressStream : Stream
+public sealed unsafe class ZstdCompressStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
     private readonly byte[] _output;
-    private IntPtr _context;
+    private ZSTD_CCtx_s* _context;
     private bool _finished;
 
     public ZstdCompressStream(Stream inner, int level = 3, bool leaveOpen = false)
@@ -17,10 +19,13 @@ public sealed class ZstdCompressStream : Stream
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _leaveOpen = leaveOpen;
-        _context = Zstd.Native.ZSTD_createCCtx();
-        if (_context == IntPtr.Zero) throw new OutOfMemoryException("ZSTD_createCCtx failed");
-        Zstd.ThrowIfError(Zstd.Native.ZSTD_CCtx_setParameter(_context, Zstd.Native.CompressionLevelParameter, level), "set level");
-        _output = new byte[(int)Zstd.Native.ZSTD_CStreamOutSize()];
+        _context = Methods.ZSTD_createCCtx();
+        if (_context == null) throw new OutOfMemoryException("ZSTD_createCCtx failed");
+        Zstd.ThrowIfError(Methods.ZSTD_CCtx_setParameter(_context, ZSTD_cParameter.ZSTD_c_compressionLevel, level), "set level");
+        // Decoders (ours, and HTTP clients) accept at most an 8 MiB window.
+        var windowLog = (int)Methods.ZSTD_getCParams(level, 0, 0).windowLog;
+        Zstd.ThrowIfError(Methods.ZSTD_CCtx_setParameter(_context, ZSTD_cParameter.ZSTD_c_windowLog, Math.Min(Zstd.MaxWindowLog, windowLog)), "set window");
+        _output = new byte[(int)Methods.ZSTD_CStreamOutSize()];
     }
 
     public override bool CanRead => false;
@@ -33,12 +38,12 @@ public sealed class ZstdCompressStream : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        ObjectDisposedException.ThrowIf(_context == IntPtr.Zero, this);
+        ObjectDisposedException.ThrowIf(_context == null, this);
         if (_finished) throw new InvalidOperationException("the zstd frame is already finished");
         var consumed = 0;
         while (consumed < buffer.Length)
         {
-            var (read, produced, _) = Step(buffer[consumed..], Zstd.Native.EndDirective.Continue);
+            var (read, produced, _) = Step(buffer[consumed..], ZSTD_EndDirective.ZSTD_e_continue);
             consumed += read;
             _inner.Write(_output, 0, produced);
         }
@@ -47,12 +52,12 @@ public sealed class ZstdCompressStream : Stream
     /// <summary>Ends the frame and writes its epilogue; further writes fail.</summary>
     public void Finish()
     {
-        ObjectDisposedException.ThrowIf(_context == IntPtr.Zero, this);
+        ObjectDisposedException.ThrowIf(_context == null, this);
         if (_finished) return;
         nuint remaining;
         do
         {
-            (_, var produced, remaining) = Step([], Zstd.Native.EndDirective.End);
+            (_, var produced, remaining) = Step([], ZSTD_EndDirective.ZSTD_e_end);
             _inner.Write(_output, 0, produced);
         }
         while (remaining != 0);
@@ -60,16 +65,16 @@ public sealed class ZstdCompressStream : Stream
         _inner.Flush();
     }
 
-    private unsafe (int Read, int Produced, nuint Remaining) Step(ReadOnlySpan<byte> source, Zstd.Native.EndDirective directive)
+    private (int Read, int Produced, nuint Remaining) Step(ReadOnlySpan<byte> source, ZSTD_EndDirective directive)
     {
         fixed (byte* src = source)
         fixed (byte* dst = _output)
         {
-            var input = new Zstd.Native.InBuffer { Source = src, Size = (nuint)source.Length };
-            var output = new Zstd.Native.OutBuffer { Destination = dst, Size = (nuint)_output.Length };
-            var remaining = Zstd.Native.ZSTD_compressStream2(_context, &output, &input, directive);
+            var input = new ZSTD_inBuffer_s { src = src, size = (nuint)source.Length };
+            var output = new ZSTD_outBuffer_s { dst = dst, size = (nuint)_output.Length };
+            var remaining = Methods.ZSTD_compressStream2(_context, &output, &input, directive);
             Zstd.ThrowIfError(remaining, "compress");
-            return ((int)input.Position, (int)output.Position, remaining);
+            return ((int)input.pos, (int)output.pos, remaining);
         }
     }
 
@@ -80,7 +85,7 @@ public sealed class ZstdCompressStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (_context != IntPtr.Zero)
+        if (_context != null)
         {
             try
             {
@@ -88,8 +93,8 @@ public sealed class ZstdCompressStream : Stream
             }
             finally
             {
-                Zstd.Native.ZSTD_freeCCtx(_context);
-                _context = IntPtr.Zero;
+                Methods.ZSTD_freeCCtx(_context);
+                _context = null;
                 if (disposing && !_leaveOpen) _inner.Dispose();
             }
         }

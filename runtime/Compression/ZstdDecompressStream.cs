@@ -1,30 +1,34 @@
+using ZstdSharp.Unsafe;
+
 namespace Distri.Compression;
 
 /// <summary>
 /// A read-only stream decoding zstd from an inner stream (e.g. an HTTP body with
 /// <c>Content-Encoding: zstd</c>), any number of concatenated frames. An inner stream that ends
 /// inside a frame is an error, not a silent short read, so a truncated download never passes.
+/// A frame asking for a window above <see cref="Zstd.MaxWindowLog"/> is an error too.
 /// </summary>
 public sealed class ZstdDecompressStream : Stream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
     private readonly byte[] _input;
-    private IntPtr _context;
+    private unsafe ZSTD_DCtx_s* _context;
     private int _inputStart;
     private int _inputEnd;
     private bool _innerEnded;
     // After ZSTD_decompressStream returns 0 a frame is complete; between frames the stream may end.
     private bool _atFrameBoundary = true;
 
-    public ZstdDecompressStream(Stream inner, bool leaveOpen = false)
+    public unsafe ZstdDecompressStream(Stream inner, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _leaveOpen = leaveOpen;
-        _context = Zstd.Native.ZSTD_createDStream();
-        if (_context == IntPtr.Zero) throw new OutOfMemoryException("ZSTD_createDStream failed");
-        _input = new byte[(int)Zstd.Native.ZSTD_DStreamInSize()];
+        _context = Methods.ZSTD_createDStream();
+        if (_context == null) throw new OutOfMemoryException("ZSTD_createDStream failed");
+        Zstd.ThrowIfError(Methods.ZSTD_DCtx_setParameter(_context, ZSTD_dParameter.ZSTD_d_windowLogMax, Zstd.MaxWindowLog), "set window limit");
+        _input = new byte[(int)Methods.ZSTD_DStreamInSize()];
     }
 
     public override bool CanRead => true;
@@ -76,25 +80,25 @@ public sealed class ZstdDecompressStream : Stream
 
     private unsafe int DecodeInto(Span<byte> buffer)
     {
-        ObjectDisposedException.ThrowIf(_context == IntPtr.Zero, this);
+        ObjectDisposedException.ThrowIf(_context == null, this);
         if (buffer.IsEmpty) return 0;
         fixed (byte* src = _input)
         fixed (byte* dst = buffer)
         {
-            var input = new Zstd.Native.InBuffer { Source = src + _inputStart, Size = (nuint)(_inputEnd - _inputStart) };
-            var output = new Zstd.Native.OutBuffer { Destination = dst, Size = (nuint)buffer.Length };
-            var result = Zstd.Native.ZSTD_decompressStream(_context, &output, &input);
+            var input = new ZSTD_inBuffer_s { src = src + _inputStart, size = (nuint)(_inputEnd - _inputStart) };
+            var output = new ZSTD_outBuffer_s { dst = dst, size = (nuint)buffer.Length };
+            var result = Methods.ZSTD_decompressStream(_context, &output, &input);
             Zstd.ThrowIfError(result, "decompress");
-            _inputStart += (int)input.Position;
+            _inputStart += (int)input.pos;
             if (result == 0)
             {
                 _atFrameBoundary = true;
             }
-            else if (input.Position > 0 || output.Position > 0)
+            else if (input.pos > 0 || output.pos > 0)
             {
                 _atFrameBoundary = false;
             }
-            return (int)output.Position;
+            return (int)output.pos;
         }
     }
 
@@ -103,12 +107,12 @@ public sealed class ZstdDecompressStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    protected override void Dispose(bool disposing)
+    protected override unsafe void Dispose(bool disposing)
     {
-        if (_context != IntPtr.Zero)
+        if (_context != null)
         {
-            Zstd.Native.ZSTD_freeDStream(_context);
-            _context = IntPtr.Zero;
+            Methods.ZSTD_freeDStream(_context);
+            _context = null;
         }
         if (disposing && !_leaveOpen) _inner.Dispose();
         base.Dispose(disposing);

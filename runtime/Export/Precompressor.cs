@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using Distri.Compression;
+using Distri.Linux;
+using Distri.Packages;
 
 namespace Distri.Export;
 
@@ -18,7 +20,10 @@ public static class Precompressor
     {
         new RepositoryMonitor(packageDirectory).Refresh();
         var written = new System.Collections.Concurrent.ConcurrentBag<string>();
-        var files = Directory.EnumerateFiles(packageDirectory).Where(p => RepositoryDirectory.IsRepositoryFile(Path.GetFileName(p))).ToList();
+        // Regular files only: a fifo would block, a symlink could point anywhere (neither is served).
+        var files = Directory.EnumerateFiles(packageDirectory)
+            .Where(p => RepositoryDirectory.IsRepositoryFile(Path.GetFileName(p)) && RegularFile.TryGetStatus(p) is not null)
+            .ToList();
         Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, path =>
         {
             if (!IsCurrent(path, path + ZstdExtension))
@@ -36,26 +41,23 @@ public static class Precompressor
     }
 
     /// <summary>Whether <paramref name="sibling"/> exists and was made from the current <paramref name="original"/>.</summary>
-    public static bool IsCurrent(string original, string sibling)
-    {
-        var s = new FileInfo(sibling);
-        var o = new FileInfo(original);
-        return s.Exists && o.Exists && s.LastWriteTimeUtc == o.LastWriteTimeUtc;
-    }
+    public static bool IsCurrent(string original, string sibling) =>
+        RegularFile.TryGetStatus(sibling) is { } s && RegularFile.TryGetStatus(original) is { } o && s.LastWriteTimeUtc == o.LastWriteTimeUtc;
 
     private static void Write(string original, string sibling, Func<Stream, Stream> encoder)
     {
-        var temp = Path.Combine(Path.GetDirectoryName(sibling)!, $".{Path.GetFileName(sibling)}.{Environment.ProcessId}.tmp");
+        // Unpredictable and created exclusively (O_EXCL): a symlink planted under the name is never followed.
+        var temp = Path.Combine(Path.GetDirectoryName(sibling)!, $".{Path.GetFileName(sibling)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var modified = File.GetLastWriteTimeUtc(original);
-            using (var source = new FileStream(original, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan))
-            using (var target = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            RegularFile.Status status;
+            using (var source = RegularFile.OpenRead(original, out status, 1 << 20))
+            using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
             using (var encoded = encoder(target))
             {
                 source.CopyTo(encoded, 1 << 20);
             }
-            File.SetLastWriteTimeUtc(temp, modified);
+            File.SetLastWriteTimeUtc(temp, status.LastWriteTimeUtc);
             File.Move(temp, sibling, overwrite: true);
         }
         finally

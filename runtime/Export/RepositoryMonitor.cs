@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Distri.Linux;
 using Distri.Packages;
 
 namespace Distri.Export;
@@ -40,7 +41,7 @@ public sealed class RepositoryMonitor(string packageDirectory)
             try
             {
                 var index = Yaml.Serialize(RepositoryIndexBuilder.Build(packageDirectory).Index);
-                if (!File.Exists(indexPath) || File.ReadAllText(indexPath) != index)
+                if (ReadExisting(indexPath) != index)
                 {
                     Yaml.WriteAtomically(indexPath, index);
                 }
@@ -51,6 +52,19 @@ public sealed class RepositoryMonitor(string packageDirectory)
                 IndexError = e.Message;
             }
             _fingerprint = fingerprint;
+        }
+    }
+
+    /// <summary>The current index's text, or null when there is none that is a regular file (a fifo would block).</summary>
+    private static string? ReadExisting(string indexPath)
+    {
+        try
+        {
+            return System.Text.Encoding.UTF8.GetString(RegularFile.ReadAllBytes(indexPath, RepositoryIndex.MaxFileBytes));
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using Distri.Linux;
+using Distri.Packages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -7,7 +9,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -19,7 +20,8 @@ namespace Distri.Export;
 /// GET/HEAD, Range, ETag/Last-Modified (ASP.NET's static file middleware), precompressed
 /// <c>.zst</c>/<c>.gz</c> siblings as <c>Content-Encoding</c> when accepted, and
 /// <c>/_mirror/last-sync</c>. Only plain file names directly in the package directory are
-/// served: no subdirectories, no dot files, nothing a hostile URL could climb out of.
+/// served: no subdirectories, no dot files, nothing a hostile URL could climb out of; and only
+/// regular files, never through a symlink (<see cref="RepositoryFileProvider"/>).
 /// </summary>
 public sealed class RepositoryServer : IAsyncDisposable
 {
@@ -64,7 +66,7 @@ public sealed class RepositoryServer : IAsyncDisposable
         app.Use((context, next) => Route(context, next, packageDirectory, monitor));
         app.UseStaticFiles(new StaticFileOptions
         {
-            FileProvider = new PhysicalFileProvider(packageDirectory),
+            FileProvider = new RepositoryFileProvider(packageDirectory),
             RequestPath = PackagePrefix.TrimEnd('/'),
             ContentTypeProvider = ContentTypes,
             ServeUnknownFileTypes = true,
@@ -115,7 +117,7 @@ public sealed class RepositoryServer : IAsyncDisposable
         if (fileName == Packages.RepositoryIndex.FileName) monitor.Refresh();
 
         var original = Path.Combine(packageDirectory, fileName);
-        if (RepositoryDirectory.IsRepositoryFile(fileName) && File.Exists(original))
+        if (RepositoryDirectory.IsRepositoryFile(fileName) && RegularFile.TryGetStatus(original) is not null)
         {
             context.Response.Headers.Vary = HeaderNames.AcceptEncoding;
             // Ranges address the identity bytes, which is what resuming clients expect.

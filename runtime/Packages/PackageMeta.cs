@@ -5,8 +5,11 @@ namespace Distri.Packages;
 /// needs at run time (already the transitive closure, so installing needs no recursion), and how
 /// it joins exchange directories. Written by the build, read by the store, the installer and /ro.
 /// </summary>
-public sealed class PackageMeta
+public sealed class PackageMeta : IYamlDocument
 {
+    /// <summary>The most a meta may hold, checked before reading it (real ones are well under 10 KiB).</summary>
+    public const int MaxFileBytes = 1 << 20;
+
     public string Name { get; set; } = "";
     public string Arch { get; set; } = PackageFullName.DefaultArch;
     public string Version { get; set; } = "";
@@ -34,6 +37,15 @@ public sealed class PackageMeta
 
     [YamlDotNet.Serialization.YamlIgnore]
     public PackageFullName FullName => new(Name, Arch, Version, Revision);
+
+    string? IYamlDocument.FindNull() =>
+        Yaml.FirstNull(("name", Name), ("arch", Arch), ("version", Version), ("imageSha256", ImageSha256),
+            ("runtimeDependencies", RuntimeDependencies), ("systemRequirements", SystemRequirements), ("exchangeDirectories", ExchangeDirectories))
+        ?? Yaml.FirstNullItem("runtimeDependencies", RuntimeDependencies)
+        ?? Yaml.FirstNullItem("systemRequirements", SystemRequirements)
+        ?? Yaml.FirstNullItem("exchangeDirectories", ExchangeDirectories)
+        ?? ExchangeDirectories.Select((e, i) => Yaml.FirstNull(($"exchangeDirectories[{i}].directory", e.Directory), ($"exchangeDirectories[{i}].host", e.Host)))
+            .FirstOrDefault(key => key is not null);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Distri.Linux;
 
 namespace Distri.Packages;
 
@@ -6,7 +7,7 @@ namespace Distri.Packages;
 /// Builds a repository index from the metas in a <c>pkg/</c> directory: the index is derived data,
 /// so a store stays just a directory. A package counts when both its meta and its image exist
 /// (images are published last) and the image's length matches the meta; anything else is skipped
-/// and reported, never guessed at.
+/// and reported, never guessed at. Metas and images must be regular files (see <see cref="RegularFile"/>).
 /// </summary>
 public static class RepositoryIndexBuilder
 {
@@ -24,20 +25,21 @@ public static class RepositoryIndexBuilder
                 skipped.Add($"{fileName}: not a package meta file name");
                 continue;
             }
+            // Only regular files count: a symlink or fifo under a package's name is not one.
             var imagePath = Path.Combine(packageDirectory, StoreLayout.ImageFileName(name));
-            if (!File.Exists(imagePath))
+            if (RegularFile.TryGetStatus(imagePath) is not { } image)
             {
-                skipped.Add($"{fileName}: its image {StoreLayout.ImageFileName(name)} is missing");
+                skipped.Add($"{fileName}: its image {StoreLayout.ImageFileName(name)} is missing or not a regular file");
                 continue;
             }
             PackageMeta meta;
             byte[] metaBytes;
             try
             {
-                metaBytes = File.ReadAllBytes(metaPath);
-                meta = Yaml.ReadMeta(metaPath);
+                metaBytes = RegularFile.ReadAllBytes(metaPath, PackageMeta.MaxFileBytes);
+                meta = Yaml.ParseMeta(metaBytes, metaPath);
             }
-            catch (Exception e) when (e is InvalidDataException or IOException)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
                 skipped.Add(e.Message);
                 continue;
@@ -47,10 +49,9 @@ public static class RepositoryIndexBuilder
                 skipped.Add($"{fileName}: describes {meta.FullName}, not {name}");
                 continue;
             }
-            var imageLength = new FileInfo(imagePath).Length;
-            if (meta.ImageSize != imageLength)
+            if (meta.ImageSize != image.Length)
             {
-                skipped.Add($"{fileName}: image is {imageLength} bytes, the meta says {meta.ImageSize}");
+                skipped.Add($"{fileName}: image is {image.Length} bytes, the meta says {meta.ImageSize}");
                 continue;
             }
             entries.Add(new RepositoryIndexEntry

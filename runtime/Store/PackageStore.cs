@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Packages;
 
 namespace Distri.Store;
@@ -71,6 +72,28 @@ public sealed class PackageStore
         {
             throw new StoreException($"cannot read the meta of installed package {name}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// Cheap re-verification of an installed package, without hashing: its meta reads and names
+    /// it, and its image is a regular file of the size the meta records. After a power loss an
+    /// image can sit empty under its final name (renames are not fsynced, by design); install and
+    /// update re-fetch a package that fails this rather than trust it. Returns why, or null.
+    /// </summary>
+    public string? FindDamage(PackageFullName name)
+    {
+        PackageMeta meta;
+        try
+        {
+            meta = Yaml.ReadMeta(MetaPath(name));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return $"its meta is unreadable: {e.Message}";
+        }
+        if (meta.FullName != name) return $"its meta describes {meta.FullName}";
+        if (RegularFile.TryGetStatus(ImagePath(name)) is not { } image) return "its image is not a regular file";
+        return image.Length == meta.ImageSize ? null : $"its image is {image.Length} bytes, its meta says {meta.ImageSize}";
     }
 
     /// <summary>

@@ -48,4 +48,62 @@ public sealed class MetaYamlTests
         File.WriteAllText(path, "name: ../../etc\nversion: '1'\nrevision: 1\n");
         Assert.ThrowsExactly<InvalidDataException>(() => Yaml.ReadMeta(path));
     }
+
+    [TestMethod]
+    [DataRow("runtimeDependencies: ~\n", "runtimeDependencies is null (~)")]
+    [DataRow("runtimeDependencies: [~]\n", "runtimeDependencies[0] is null (~)")]
+    [DataRow("exchangeDirectories: [{directory: lib, host: ~}]\n", "exchangeDirectories[0].host is null (~)")]
+    [DataRow("imageSha256: ~\n", "imageSha256 is null (~)")]
+    public void ANullWhereAValueBelongsNamesTheFileAndTheKey(string line, string expected)
+    {
+        using var dir = new TempDirectory("meta");
+        var path = dir["zsh-amd64-5.9-1.meta.yaml"];
+        File.WriteAllText(path, "name: zsh\nversion: '5.9'\nrevision: 1\n" + line);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Yaml.ReadMeta(path));
+        Assert.AreEqual($"{path}: {expected}", e.Message);
+    }
+
+    [TestMethod]
+    [DataRow("packages: ~\n", "packages is null (~)")]
+    [DataRow("packages: [~]\n", "packages[0] is null (~)")]
+    [DataRow("packages: [{fullName: a-amd64-1-1, runtimeDependencies: [~]}]\n", "packages[0].runtimeDependencies[0] is null (~)")]
+    public void ANullInAnIndexNamesTheFileAndTheKey(string text, string expected)
+    {
+        using var dir = new TempDirectory("meta");
+        var path = dir["index.yaml"];
+        File.WriteAllText(path, text);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Yaml.ReadIndex(path));
+        Assert.AreEqual($"{path}: {expected}", e.Message);
+    }
+
+    [TestMethod]
+    public void AMetaLargerThanTheCapIsRefusedBeforeItIsParsed()
+    {
+        using var dir = new TempDirectory("meta");
+        var path = dir["zsh-amd64-5.9-1.meta.yaml"];
+        File.WriteAllText(path, "name: zsh\n# " + new string('x', PackageMeta.MaxFileBytes) + "\n");
+        var e = Assert.ThrowsExactly<IOException>(() => Yaml.ReadMeta(path));
+        StringAssert.Contains(e.Message, $"is more than the {PackageMeta.MaxFileBytes}");
+    }
+
+    [TestMethod]
+    public void ASymlinkedMetaIsNotFollowed()
+    {
+        using var dir = new TempDirectory("meta");
+        File.WriteAllText(dir["real.yaml"], "name: zsh\nversion: '5.9'\nrevision: 1\n");
+        File.CreateSymbolicLink(dir["zsh-amd64-5.9-1.meta.yaml"], dir["real.yaml"]);
+        var e = Assert.ThrowsExactly<IOException>(() => Yaml.ReadMeta(dir["zsh-amd64-5.9-1.meta.yaml"]));
+        StringAssert.Contains(e.Message, "is a symbolic link");
+    }
+
+    [TestMethod]
+    public void WriteAtomicallyReplacesTheFileWithoutFollowingASymlinkAtIt()
+    {
+        using var dir = new TempDirectory("meta");
+        File.WriteAllText(dir["victim"], "precious\n");
+        File.CreateSymbolicLink(dir["index.yaml"], dir["victim"]);
+        Yaml.WriteAtomically(dir["index.yaml"], "packages: []\n");
+        Assert.AreEqual("precious\n", File.ReadAllText(dir["victim"]));
+        Assert.AreEqual("packages: []\n", File.ReadAllText(dir["index.yaml"]));
+    }
 }

@@ -45,7 +45,7 @@ internal sealed class StoreCommandLine
         {
             return await action();
         }
-        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException or TimeoutException)
+        catch (Exception e) when (e is StoreException or IOException or InvalidDataException or UnauthorizedAccessException or TimeoutException)
         {
             Console.Error.WriteLine($"distri {verb}: {e.Message}");
             return 1;
@@ -60,6 +60,7 @@ internal sealed class StoreCommandLine
     /// <summary>Runs the install engine with progress bars on a terminal, prints failures and the summary, tells /ro.</summary>
     public static async Task<int> InstallAsync(string verb, PackageStore store, InstallPlan plan, int jobs, CancellationToken cancellationToken)
     {
+        foreach (var repair in plan.Repairs) Console.Error.WriteLine($"distri {verb}: re-fetching {repair.Package}: {repair.Damage}");
         var installer = new Installer(store) { MaxConcurrentDownloads = jobs };
         var progress = new InstallProgress();
         InstallResult result;

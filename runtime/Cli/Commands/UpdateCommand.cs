@@ -16,8 +16,9 @@ internal static class UpdateCommand
             var store = new PackageStore(options.Root(parseResult));
             using var storeLock = await store.LockAsync(Console.Error.WriteLine, cancellationToken);
             var catalog = await options.LoadCatalogAsync(parseResult, store, cancellationToken);
-            var plan = Updater.Plan(store, catalog);
-            return await StoreCommandLine.InstallAsync("update", store, plan, options.Jobs(parseResult), cancellationToken);
+            var update = Updater.Plan(store, catalog);
+            foreach (var warning in update.Warnings) Console.Error.WriteLine($"distri update: warning: {warning}");
+            return await StoreCommandLine.InstallAsync("update", store, update.Plan, options.Jobs(parseResult), cancellationToken);
         }));
         return command;
     }

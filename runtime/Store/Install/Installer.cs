@@ -24,8 +24,15 @@ public sealed class Installer(PackageStore store)
     /// <summary>Copy each new package's <c>etc/</c> into <c>&lt;root&gt;/etc</c> where files do not exist yet.</summary>
     public bool CopyEtc { get; init; } = true;
 
-    /// <summary>A download that delivers no data for this long fails (a stalled server must not hang the install).</summary>
-    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The slowest transfer accepted: each file must deliver at least this many bytes per second
+    /// over every <see cref="RateWindow"/> (the headers' wait included). A timer reset by every
+    /// read would let a server drip one byte a window and hold the store's lock for ever.
+    /// </summary>
+    public long MinimumBytesPerSecond { get; init; } = 4096;
+
+    /// <summary>The window <see cref="MinimumBytesPerSecond"/> is measured over; also how long a silent server is waited for.</summary>
+    public TimeSpan RateWindow { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Call with the store locked (<see cref="PackageStore.LockAsync"/>).</summary>
     public async Task<InstallResult> InstallAsync(InstallPlan plan, InstallProgress? progress = null, CancellationToken cancellationToken = default)
@@ -34,6 +41,9 @@ public sealed class Installer(PackageStore store)
         progress ??= new InstallProgress();
         progress.Start(plan);
         Directory.CreateDirectory(store.WorkDirectory);
+        // A damaged package is hidden before it is fetched again: its dependents must wait for
+        // the good copy, and if that fails, nothing broken stays visible.
+        foreach (var repair in plan.Repairs) File.Delete(store.ImagePath(repair.Package));
         using var slots = new SemaphoreSlim(MaxConcurrentDownloads);
         var commits = new Commits(this, store);
 
@@ -95,7 +105,7 @@ public sealed class Installer(PackageStore store)
                             _installed.Add(ready.Name);
                             progressed = true;
                         }
-                        catch (Exception e) when (e is SquashFsException or IOException or UnauthorizedAccessException)
+                        catch (Exception e) when (e is SquashFsException or IOException or InvalidDataException or UnauthorizedAccessException)
                         {
                             Failures.Add(new InstallFailure(ready.Name, $"copying its etc/: {e.Message}"));
                             installer.DeleteWorkFiles(ready.Name);
@@ -158,37 +168,43 @@ public sealed class Installer(PackageStore store)
         string workPath, Action<long> transferred, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
+        using var tooSlow = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var meter = new RateMeter(tooSlow, RateWindow, (long)(MinimumBytesPerSecond * RateWindow.TotalSeconds));
         try
         {
-            stall.CancelAfter(StallTimeout);
-            await using var source = await repository.OpenAsync(fileName, stall.Token).ConfigureAwait(false);
+            tooSlow.CancelAfter(RateWindow);
+            await using var source = await repository.OpenAsync(fileName, tooSlow.Token).ConfigureAwait(false);
             await using var target = new FileStream(workPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long total = 0;
-            while (true)
+            var fill = FillAsync(source, buffers[0], meter, tooSlow.Token);
+            try
             {
-                // Fill the whole buffer before hashing and writing: sockets hand out small reads,
-                // and one large write per megabyte keeps syscalls and thread hops off the fast path.
-                var read = 0;
-                int n;
-                do
+                for (var current = 0; ; current ^= 1)
                 {
-                    stall.CancelAfter(StallTimeout);
-                    n = await source.ReadAsync(buffer.AsMemory(read, BufferSize - read), stall.Token).ConfigureAwait(false);
-                    read += n;
+                    var read = await fill.ConfigureAwait(false);
+                    if (read == 0) break;
+                    // Read (and decode: zstd is the hot part) the next megabyte on another core
+                    // while this one is hashed and written.
+                    var next = buffers[current ^ 1];
+                    fill = Task.Run(() => FillAsync(source, next, meter, tooSlow.Token), tooSlow.Token);
+                    total += read;
+                    if (total > expectedSize)
+                    {
+                        throw new StoreException($"{fileName} from {repository}: size mismatch: expected {expectedSize} bytes, got more");
+                    }
+                    hash.AppendData(buffers[current], 0, read);
+                    await target.WriteAsync(buffers[current].AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    transferred(read);
                 }
-                while (n > 0 && read < BufferSize);
-                if (read == 0) break;
-                total += read;
-                if (total > expectedSize)
-                {
-                    throw new StoreException($"{fileName} from {repository}: size mismatch: expected {expectedSize} bytes, got more");
-                }
-                hash.AppendData(buffer, 0, read);
-                await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                transferred(read);
+            }
+            finally
+            {
+                // A read still running (only after a failure) must end before its source closes and
+                // its buffer returns to the pool; stop it rather than wait for the server.
+                if (!fill.IsCompleted) await tooSlow.CancelAsync().ConfigureAwait(false);
+                await ((Task)fill).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             if (total != expectedSize)
             {
@@ -202,7 +218,7 @@ public sealed class Installer(PackageStore store)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new StoreException($"{fileName} from {repository}: no data for {StallTimeout.TotalSeconds:0} s");
+            throw new StoreException($"{fileName} from {repository}: too slow: less than {MinimumBytesPerSecond} bytes/s over {RateWindow.TotalSeconds:0.#} s");
         }
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or UnauthorizedAccessException)
         {
@@ -210,8 +226,40 @@ public sealed class Installer(PackageStore store)
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
             slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Fills the whole buffer (or up to the end): sockets hand out small reads, and one large
+    /// hash and write per megabyte keeps syscalls and thread hops off the fast path.
+    /// </summary>
+    private static async Task<int> FillAsync(Stream source, byte[] buffer, RateMeter meter, CancellationToken cancellationToken)
+    {
+        var read = 0;
+        int n;
+        do
+        {
+            n = await source.ReadAsync(buffer.AsMemory(read, BufferSize - read), cancellationToken).ConfigureAwait(false);
+            read += n;
+            meter.Add(n);
+        }
+        while (n > 0 && read < BufferSize);
+        return read;
+    }
+
+    /// <summary>Counts a download's bytes against its window's quota; a met quota starts a new window.</summary>
+    private sealed class RateMeter(CancellationTokenSource tooSlow, TimeSpan window, long quota)
+    {
+        private long _bytes;
+
+        public void Add(int bytes)
+        {
+            _bytes += bytes;
+            if (_bytes < quota) return;
+            _bytes = 0;
+            tooSlow.CancelAfter(window);
         }
     }
 }

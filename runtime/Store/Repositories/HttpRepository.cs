@@ -13,9 +13,6 @@ namespace Distri.Store.Repositories;
 /// </summary>
 public sealed class HttpRepository : Repository
 {
-    /// <summary>Far above any real index (about 400 bytes a package).</summary>
-    public const int MaxIndexBytes = 256 << 20;
-
     private readonly HttpClient _client;
     private readonly Uri _packageUri;
 
@@ -63,7 +60,7 @@ public sealed class HttpRepository : Repository
             int read;
             while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                if (buffer.Length + read > MaxIndexBytes) throw new InvalidDataException($"the index is larger than {MaxIndexBytes >> 20} MiB");
+                if (buffer.Length + read > RepositoryIndex.MaxFileBytes) throw new InvalidDataException($"the index is larger than {RepositoryIndex.MaxFileBytes >> 20} MiB");
                 buffer.Write(chunk, 0, read);
             }
             text = System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
@@ -74,7 +71,7 @@ public sealed class HttpRepository : Repository
         }
         try
         {
-            return Yaml.Deserialize<RepositoryIndex>(text, new Uri(_packageUri, RepositoryIndex.FileName).ToString());
+            return Yaml.ParseIndex(text, new Uri(_packageUri, RepositoryIndex.FileName).ToString());
         }
         catch (InvalidDataException e)
         {

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Packages;
 
 namespace Distri.Store.Repositories;
@@ -33,11 +34,12 @@ public sealed class LocalRepository(string basePath) : Repository
         var path = Path.Combine(PackageDirectory, fileName);
         try
         {
-            return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan));
+            // A fifo or a symlink under a package's name must not hang or redirect the install.
+            return Task.FromResult<Stream>(RegularFile.OpenRead(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StoreException($"{path}: {e.Message}", e);
+            throw new StoreException(e.Message.Contains(path, StringComparison.Ordinal) ? e.Message : $"{path}: {e.Message}", e);
         }
     }
 }

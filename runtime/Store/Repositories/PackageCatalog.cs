@@ -71,6 +71,7 @@ public sealed class PackageCatalog
         if (!PackageFullName.TryParse(entry.FullName, out name, out var error)) return error;
         if (name != new PackageFullName(entry.Name, entry.Arch, entry.Version, entry.Revision)) return "fields disagree with the full name";
         if (entry.ImageSize < 0 || entry.MetaSize < 0) return "negative size";
+        if (entry.MetaSize > PackageMeta.MaxFileBytes) return $"a meta of {entry.MetaSize} bytes is more than the {PackageMeta.MaxFileBytes} a meta may have";
         if (!IsSha256(entry.ImageSha256) || !IsSha256(entry.MetaSha256)) return "sha256 is not 64 lower-case hex digits";
         foreach (var dependency in entry.RuntimeDependencies ?? [])
         {

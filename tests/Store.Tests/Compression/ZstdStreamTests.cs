@@ -1,4 +1,5 @@
 using Distri.Compression;
+using Distri.Testing;
 
 namespace Store.Tests.Compression;
 
@@ -99,5 +100,59 @@ public sealed class ZstdStreamTests
         zstd.Write([1, 2, 3]);
         zstd.Finish();
         Assert.ThrowsExactly<InvalidOperationException>(() => zstd.Write([4]));
+    }
+
+    /// <summary>Runs the zstd CLI over <paramref name="input"/> (through a pipe, so the frame does not know its size).</summary>
+    internal static byte[] ZstdCli(byte[] input, params string[] arguments)
+    {
+        var zstd = Requires.Tool("zstd");
+        using var temp = new TempDirectory("zstd-cli");
+        File.WriteAllBytes(temp["in"], input);
+        ExternalTool.Check("sh", "-c", $"cat \"$1\" | {zstd} {string.Join(' ', arguments)} > \"$2\"", "sh", temp["in"], temp["out"]);
+        return File.ReadAllBytes(temp["out"]);
+    }
+
+    [TestMethod]
+    [DataRow("-3")]
+    [DataRow("-19")]
+    [DataRow("--fast=5")]
+    public void FramesMadeByTheZstdCliDecode(string level)
+    {
+        var data = Data(3_000_001);
+        CollectionAssert.AreEqual(data, Decompress(ZstdCli(data, level, "-c")));
+    }
+
+    [TestMethod]
+    public void WhatTheCompressStreamWritesTheZstdCliDecodes()
+    {
+        var data = Data(2_000_000);
+        CollectionAssert.AreEqual(data, ZstdCli(Compress(data, 19), "-d", "-c"));
+    }
+
+    [TestMethod]
+    public void AFrameAskingForMoreThanAnEightMebibyteWindowIsRefused()
+    {
+        // --long=27: a 128 MiB window, libzstd's own default limit; ours is 8 MiB per stream.
+        var compressed = ZstdCli(Data(100_000), "--long=27", "-c");
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => Decompress(compressed));
+        StringAssert.Contains(error.Message, "window larger than 8 MiB");
+    }
+
+    [TestMethod]
+    public void AnEightMebibyteWindowIsAccepted()
+    {
+        var data = Data(1_000_000);
+        CollectionAssert.AreEqual(data, Decompress(ZstdCli(data, "--long=23", "-c")));
+    }
+
+    [TestMethod]
+    public void DecodingLoadsNoNativeZstdLibrary()
+    {
+        var data = Data(100_000);
+        CollectionAssert.AreEqual(data, Decompress(ZstdCli(data, "-c")));
+        Assert.AreEqual(data.Length, Zstd.Decompress(Compress(data), new byte[data.Length]));
+
+        var maps = File.ReadAllText("/proc/self/maps");
+        Assert.IsFalse(maps.Contains("libzstd", StringComparison.Ordinal), "libzstd is mapped into the process");
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Distri.Packages;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,7 +13,8 @@ namespace Store.Tests.Fixtures;
 /// <summary>
 /// A plain file server over a repository's <c>pkg/</c> that can misbehave: throttle each response,
 /// or declare the full Content-Length and then drop the connection after some bytes (a server
-/// dying mid-transfer). Serves identity only.
+/// dying mid-transfer), or drip one byte at a time. Serves identity only, files exactly as they are
+/// (a hand-made <c>index.yaml</c> stays as written).
 /// </summary>
 public sealed class FaultyHttpServer : IAsyncDisposable
 {
@@ -33,6 +35,9 @@ public sealed class FaultyHttpServer : IAsyncDisposable
     public string? DropFilesContaining { get; set; }
 
     public int DropAfterBytes { get; set; }
+
+    /// <summary>Send images one byte at a time, this far apart (a server keeping a connection alive with a trickle).</summary>
+    public TimeSpan? DripImagesEvery { get; set; }
 
     public static async Task<FaultyHttpServer> StartAsync(string packageDirectory)
     {
@@ -60,6 +65,16 @@ public sealed class FaultyHttpServer : IAsyncDisposable
         }
         var bytes = await File.ReadAllBytesAsync(file);
         context.Response.ContentLength = bytes.Length;
+        if (DripImagesEvery is { } interval && name.EndsWith(StoreLayout.ImageExtension, StringComparison.Ordinal))
+        {
+            for (var sent = 0; sent < bytes.Length && !context.RequestAborted.IsCancellationRequested; sent++)
+            {
+                await context.Response.Body.WriteAsync(bytes.AsMemory(sent, 1));
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(interval, CancellationToken.None);
+            }
+            return;
+        }
         var drop = DropFilesContaining is { } part && name.Contains(part, StringComparison.Ordinal) ? DropAfterBytes : int.MaxValue;
         const int chunk = 16 * 1024;
         for (var sent = 0; sent < bytes.Length; sent += chunk)

@@ -23,25 +23,36 @@ public sealed class TestRepository
     public string MetaPath(string fullName) => Path.Combine(PackageDirectory, fullName + StoreLayout.MetaExtension);
 
     /// <summary>Adds a package whose image holds <paramref name="payloadBytes"/> of incompressible data (seeded by its name).</summary>
-    public PackageMeta Add(string fullName, int payloadBytes = 1000, params string[] runtimeDependencies)
+    public PackageMeta Add(string fullName, int payloadBytes = 1000, params string[] runtimeDependencies) =>
+        AddCustom(fullName, payloadBytes, runtimeDependencies);
+
+    /// <summary>
+    /// <see cref="Add"/> with hooks: <paramref name="tree"/> may change the tree before mksquashfs
+    /// (given <paramref name="mksquashfsOptions"/> too), <paramref name="image"/> may patch the image
+    /// before its meta records size and sha256.
+    /// </summary>
+    public PackageMeta AddCustom(string fullName, int payloadBytes = 1000, string[]? runtimeDependencies = null,
+        Action<string>? tree = null, Action<string>? image = null, params string[] mksquashfsOptions)
     {
         var name = PackageFullName.Parse(fullName);
         var mksquashfs = Requires.Tool("mksquashfs");
-        var tree = Directory.CreateTempSubdirectory("distri-tree-").FullName;
+        var treePath = Directory.CreateTempSubdirectory("distri-tree-").FullName;
         try
         {
-            Directory.CreateDirectory(Path.Combine(tree, "out", "bin"));
-            Directory.CreateDirectory(Path.Combine(tree, "etc", name.Name));
+            Directory.CreateDirectory(Path.Combine(treePath, "out", "bin"));
+            Directory.CreateDirectory(Path.Combine(treePath, "etc", name.Name));
             var payload = new byte[payloadBytes];
             new Random(StringComparer.Ordinal.GetHashCode(fullName) ^ payloadBytes).NextBytes(payload);
-            File.WriteAllBytes(Path.Combine(tree, "out", "bin", name.Name), payload);
-            File.WriteAllText(Path.Combine(tree, "etc", name.Name, "config"), $"# {fullName}\n");
-            ExternalTool.Check(mksquashfs, tree, ImagePath(fullName), "-noappend", "-quiet", "-no-progress", "-all-root", "-mkfs-time", "0", "-all-time", "0");
+            File.WriteAllBytes(Path.Combine(treePath, "out", "bin", name.Name), payload);
+            File.WriteAllText(Path.Combine(treePath, "etc", name.Name, "config"), $"# {fullName}\n");
+            tree?.Invoke(treePath);
+            ExternalTool.Check(mksquashfs, [treePath, ImagePath(fullName), "-noappend", "-quiet", "-no-progress", "-all-root", "-mkfs-time", "0", "-all-time", "0", .. mksquashfsOptions]);
         }
         finally
         {
-            Directory.Delete(tree, recursive: true);
+            Directory.Delete(treePath, recursive: true);
         }
+        image?.Invoke(ImagePath(fullName));
         var bytes = File.ReadAllBytes(ImagePath(fullName));
         var meta = new PackageMeta
         {
@@ -49,7 +60,7 @@ public sealed class TestRepository
             Arch = name.Arch,
             Version = name.Version,
             Revision = name.Revision,
-            RuntimeDependencies = [.. runtimeDependencies.Order(StringComparer.Ordinal)],
+            RuntimeDependencies = [.. (runtimeDependencies ?? []).Order(StringComparer.Ordinal)],
             ImageSha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
             ImageSize = bytes.Length,
         };

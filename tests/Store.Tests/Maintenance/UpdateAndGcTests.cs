@@ -16,7 +16,7 @@ public sealed class UpdateAndGcTests
     {
         using var storeLock = await store.LockAsync();
         var catalog = await PackageCatalog.LoadAsync([Repository.Create(location, HttpRepository.CreateClient(4))]);
-        return await new Installer(store).InstallAsync(Updater.Plan(store, catalog));
+        return await new Installer(store).InstallAsync(Updater.Plan(store, catalog).Plan);
     }
 
     [TestMethod]
