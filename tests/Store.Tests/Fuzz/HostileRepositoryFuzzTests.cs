@@ -66,8 +66,13 @@ public sealed partial class HostileRepositoryFuzzTests
                 Reset(served, clean);
                 var outside = temp.CreateDirectory($"outside-{iterations}");
                 var indexMutations = new List<Action>();
+                // Half the iterations damage only images, which install mostly accepts: those test the daemon.
+                var imagesOnly = random.Next(2) == 0;
                 for (var n = iterations == 0 ? 0 : random.Next(1, 4); n > 0; n--)
-                    Mutate(served, outside, random, mutations, indexMutations);
+                {
+                    if (imagesOnly) mutations.Add(MutateImage(served, Packages[random.Next(Packages.Length)], random));
+                    else Mutate(served, outside, random, mutations, indexMutations);
+                }
                 // The export rebuilds a stale index from the metas on request; damage the index after that.
                 (await http.GetAsync("pkg/index.yaml")).Dispose();
                 foreach (var mutate in indexMutations) mutate();
@@ -107,7 +112,12 @@ public sealed partial class HostileRepositoryFuzzTests
         Assert.IsTrue(install.ExitCode is 0 or 1, report);
         Assert.IsFalse(install.StandardError.Contains("   at ", StringComparison.Ordinal), "a stack trace: " + report);
         foreach (var line in install.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
             Assert.IsTrue(line.StartsWith("distri ", StringComparison.Ordinal) || line.StartsWith("distri: ", StringComparison.Ordinal), $"not one line per problem: '{line}' in {report}");
+            // A hostile name echoed raw could move the cursor, recolour or retitle the owner's terminal.
+            Assert.IsFalse(line.Any(char.IsControl), $"a control character in '{line}'");
+            Assert.IsLessThan(4100, line.Length, $"an error line of {line.Length} characters: {Shorten(line, 400)}");
+        }
         if (clean) Assert.AreEqual(0, install.ExitCode, report);
 
         AssertNothingWrittenOutside(directory, root, sentinel);
@@ -326,7 +336,7 @@ public sealed partial class HostileRepositoryFuzzTests
         var path = repository.ImagePath(target);
         var bytes = File.ReadAllBytes(path);
         var steps = new List<string>();
-        switch (random.Next(6))
+        switch (bytes.Length < 100 ? 1 : random.Next(7))
         {
             case 0:
                 var keep = random.Next(bytes.Length);
@@ -337,6 +347,17 @@ public sealed partial class HostileRepositoryFuzzTests
                 var extra = random.Next(2) == 0 ? new byte[random.Next(1, 70_000)] : Pattern(random.Next(1, 70_000), random.Next());
                 bytes = [.. bytes, .. extra];
                 steps.Add($"extend+{extra.Length}");
+                break;
+            case 2 or 3:
+                // One or two bytes of the inode and directory tables (from the superblock's
+                // inode_table_start to the end): damage install's etc/ walk may never meet.
+                var tables = (int)Math.Clamp(BitConverter.ToInt64(bytes, 64), 96, bytes.Length - 1);
+                for (var i = random.Next(1, 3); i > 0; i--)
+                {
+                    var position = random.Next(tables, bytes.Length);
+                    bytes[position] = random.Next(2) == 0 ? (byte)(bytes[position] ^ (1 << random.Next(8))) : (byte)random.Next(256);
+                    steps.Add($"table byte@{position}");
+                }
                 break;
             default:
                 for (var i = random.Next(1, 9); i > 0; i--)
@@ -513,7 +534,7 @@ public sealed partial class HostileRepositoryFuzzTests
         }
     }
 
-    private static string Shorten(string value) => value.Length > 40 ? value[..20] + $"…({value.Length})" : value;
+    private static string Shorten(string value, int length = 40) => value.Length > length ? value[..(length / 2)] + $"…({value.Length})" : value;
 
     [GeneratedRegex("^imageSha256: .*$", RegexOptions.Multiline)]
     private static partial Regex Sha256Line();
