@@ -24,8 +24,8 @@ work=${work:-$(mktemp -d /var/tmp/distri-bench-zstd.XXXXXX)}
 mkdir -p "$work"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1
 
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; }
+server_pids=()
+cleanup() { for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 if [ -x "$repo_root/artifacts/bin/distri" ]; then
@@ -68,17 +68,16 @@ for _ in 1 2 3; do
 done
 echo "zstd -d | sha256sum:                 $(mbps "$bytes" "$t_cli") MB/s"
 
-start_export() { # DIR -> $base
+start_export() { # DIR -> $base (not in a $(...) subshell: the trap must see the pid)
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   "${distri[@]}" export --listen "127.0.0.1:$port" "$1" > "$work/export-$(basename "$1").log" 2>&1 &
-  server_pid="$server_pid $!"
+  server_pids+=("$!")
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/_mirror/last-sync" >/dev/null && break; sleep 0.1; done
-  echo "http://127.0.0.1:$port"
+  base="http://127.0.0.1:$port"
 }
-base_zstd=$(start_export "$work/zstd")
-base_identity=$(start_export "$work/identity")
-cleanup() { for p in $server_pid; do kill "$p" 2>/dev/null || true; done; }
+start_export "$work/zstd"; base_zstd=$base
+start_export "$work/identity"; base_identity=$base
 
 # The engine's own rate (from its summary line), so .NET start-up does not blur the comparison.
 engine_rate() { # BASE
