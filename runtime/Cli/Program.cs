@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Distri.Cli;
 using Distri.Cli.Commands;
+
+PrintableWriter.InstallOnStandardError();
 
 // The `distri` command: one file per subcommand in Commands/, each a thin layer over a library.
 var root = new RootCommand("distri: packages are SquashFS images; /ro shows them all.")

@@ -34,7 +34,9 @@ public static class Yaml
         }
         catch (YamlDotNet.Core.YamlException e)
         {
-            throw new InvalidDataException($"{origin}: malformed YAML at line {e.Start.Line}: {e.Message}", e);
+            // "Exception during deserialization" alone says nothing: the inner exception says what (a number that does not parse, …).
+            var why = e.InnerException is { } inner ? $"{e.Message}: {inner.Message}" : e.Message;
+            throw new InvalidDataException($"{origin}: malformed YAML at line {e.Start.Line}: {why}", e);
         }
     }
 

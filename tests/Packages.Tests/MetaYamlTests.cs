@@ -41,6 +41,17 @@ public sealed class MetaYamlTests
     }
 
     [TestMethod]
+    public void AValueOfTheWrongTypeSaysWhyNotJustThatDeserializationFailed()
+    {
+        using var dir = new TempDirectory("meta");
+        var path = dir["zsh-amd64-5.9-1.meta.yaml"];
+        File.WriteAllText(path, "name: zsh\nversion: '5.9'\nrevision: many\n");
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Yaml.ReadMeta(path));
+        StringAssert.Contains(e.Message, $"{path}: malformed YAML at line 3: ");
+        StringAssert.Contains(e.Message, "'many'");
+    }
+
+    [TestMethod]
     public void MetaWithHostileNameIsRejected()
     {
         using var dir = new TempDirectory("meta");

@@ -89,7 +89,7 @@ internal sealed class StoreCommandLine
 
         foreach (var failure in result.Failures) Console.Error.WriteLine($"distri {verb}: {failure.Package}: {failure.Message}");
         foreach (var name in result.Installed) Console.WriteLine($"  {name}");
-        foreach (var path in result.EtcCopied) Console.WriteLine($"copied /{path}");
+        foreach (var path in result.EtcCopied) Console.WriteLine($"copied /{PrintableWriter.Escape(path)}");
         Console.WriteLine(result.Summary);
         if (result.Installed.Count > 0)
         {

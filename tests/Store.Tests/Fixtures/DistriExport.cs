@@ -16,6 +16,11 @@ public sealed class DistriExport : IDisposable
     /// <summary>The base URL it printed (for <c>--repo</c>).</summary>
     public Uri BaseUri { get; }
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>What it wrote on stderr; only once it has exited (nothing drains the pipe before).</summary>
+    public string StandardErrorAfterExit => _process.HasExited ? _process.StandardError.ReadToEnd() : "";
+
     public static async Task<DistriExport> StartAsync(string directory)
     {
         var info = new ProcessStartInfo(DistriCli.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

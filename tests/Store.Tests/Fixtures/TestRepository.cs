@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using Distri.Packages;
+using Distri.SquashFs;
 using Distri.Testing;
 
 namespace Store.Tests.Fixtures;
 
 /// <summary>
 /// A repository made in a test: real SquashFS images (mksquashfs of a small generated tree with
-/// <c>out/</c> and <c>etc/</c>) and metas as the build writes them, in <c>&lt;base&gt;/pkg/</c>.
+/// <c>out/</c> and <c>etc/</c>, or our own writer of a tree the test makes) and metas as the build writes them, in <c>&lt;base&gt;/pkg/</c>.
 /// </summary>
 public sealed class TestRepository
 {
@@ -53,18 +54,44 @@ public sealed class TestRepository
             Directory.Delete(treePath, recursive: true);
         }
         image?.Invoke(ImagePath(fullName));
-        var bytes = File.ReadAllBytes(ImagePath(fullName));
+        return WriteMeta(name, runtimeDependencies ?? [], []);
+    }
+
+    /// <summary>
+    /// Adds a package whose image our own writer (<see cref="SquashFsWriter"/>, as the SDK uses it)
+    /// makes from the tree <paramref name="tree"/> fills with <c>out/</c> and <c>etc/</c>.
+    /// </summary>
+    public PackageMeta AddTree(string fullName, Action<string> tree, string[] runtimeDependencies, params ExchangeDirectory[] exchangeDirectories)
+    {
+        var treePath = Directory.CreateTempSubdirectory("distri-tree-").FullName;
+        try
+        {
+            tree(treePath);
+            SquashFsWriter.Write(treePath, ImagePath(fullName), new SquashFsWriterOptions { BlockSize = 4096, Mtime = 0, ImageTime = 0, Uid = 0, Gid = 0 });
+        }
+        finally
+        {
+            Directory.Delete(treePath, recursive: true);
+        }
+        return WriteMeta(PackageFullName.Parse(fullName), runtimeDependencies, exchangeDirectories);
+    }
+
+    /// <summary>Writes the meta of an image already in place, recording its size and sha256.</summary>
+    private PackageMeta WriteMeta(PackageFullName name, string[] runtimeDependencies, ExchangeDirectory[] exchangeDirectories)
+    {
+        var bytes = File.ReadAllBytes(ImagePath(name.ToString()));
         var meta = new PackageMeta
         {
             Name = name.Name,
             Arch = name.Arch,
             Version = name.Version,
             Revision = name.Revision,
-            RuntimeDependencies = [.. (runtimeDependencies ?? []).Order(StringComparer.Ordinal)],
+            RuntimeDependencies = [.. runtimeDependencies.Order(StringComparer.Ordinal)],
+            ExchangeDirectories = [.. exchangeDirectories],
             ImageSha256 = Convert.ToHexStringLower(SHA256.HashData(bytes)),
             ImageSize = bytes.Length,
         };
-        File.WriteAllText(MetaPath(fullName), Yaml.Serialize(meta));
+        File.WriteAllText(MetaPath(name.ToString()), Yaml.Serialize(meta));
         return meta;
     }
 

@@ -136,6 +136,24 @@ public sealed class HostileInstallTests
         AssertOneCleanError(result, "distri install: cycle: a-amd64-1-1 -> b-amd64-1-1 -> c-amd64-1-1 -> a-amd64-1-1");
     }
 
+    // Found by HostileRepositoryFuzzTests: hostile names reach the owner's terminal only escaped.
+
+    [TestMethod]
+    public void ATerminalEscapeInAnIndexNameIsPrintedEscapedOnOneLine()
+    {
+        using var temp = new TempDirectory("hostile");
+        var repository = new TestRepository(temp["repo"]);
+        // A name that would turn the terminal red, retitle it and start a fake second message.
+        File.WriteAllText(Path.Combine(repository.PackageDirectory, "index.yaml"),
+            "packages:\n- fullName: \"a\\e[31m\\e]0;owned\\a\\ndistri install: ok-amd64-1-1\"\n  name: a\n");
+
+        var result = DistriCli.Run("install", "--root", temp["root"], "--repo", repository.BasePath, "a");
+
+        AssertOneCleanError(result, @"skipping index entry 'a\x1B[31m\x1B]0;owned\x07\x0Adistri install: ok-amd64-1-1'");
+        Assert.IsFalse(result.StandardError.Any(c => char.IsControl(c) && c != '\n'), result.StandardError);
+        Assert.IsFalse(result.StandardError.Split('\n').Any(l => l.StartsWith("distri install: ok", StringComparison.Ordinal)), result.StandardError);
+    }
+
     // Item 12: an image left empty by a power loss is fetched again, not trusted.
 
     [TestMethod]
