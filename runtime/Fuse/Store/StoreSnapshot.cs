@@ -29,7 +29,7 @@ internal sealed class StoreSnapshot
         Generation = generation;
         _log = log;
         Packages = packages.ToDictionary(p => p.Name, StringComparer.Ordinal);
-        ByPriority = [.. Packages.Values.OrderBy(p => p.FullName, PackagePriority.Instance)];
+        ByPriority = [.. Packages.Values.OrderByDescending(p => p.FullName, PackageOrder.Newer)];
         _joins = new Lazy<Dictionary<ulong, JoinedDirectory[]>>(ResolveJoins, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
