@@ -15,5 +15,6 @@ var root = new RootCommand("distri: packages are SquashFS images; /ro shows them
     IndexCommand.Create(),
     ExportCommand.Create(),
     SandboxCommand.Create(),
+    BumpCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

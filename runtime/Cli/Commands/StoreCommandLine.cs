@@ -45,7 +45,7 @@ internal sealed class StoreCommandLine
         {
             return await action();
         }
-        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException or TimeoutException)
+        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException or TimeoutException or InvalidDataException)
         {
             Console.Error.WriteLine($"distri {verb}: {e.Message}");
             return 1;
