@@ -67,7 +67,8 @@ internal static partial class BuildView
             // The daemon died without unmounting: a lazy detach never blocks on a dead connection.
             umount2(mountPoint, 2 /* MNT_DETACH */);
         }
-        File.Delete(pidFile);
+        // A package restored from the build cache never had an environment directory.
+        if (File.Exists(pidFile)) File.Delete(pidFile);
     }
 
     public static bool IsMounted(string path)
