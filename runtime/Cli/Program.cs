@@ -16,5 +16,6 @@ var root = new RootCommand("distri: packages are SquashFS images; /ro shows them
     ExportCommand.Create(),
     SandboxCommand.Create(),
     BumpCommand.Create(),
+    CiCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -81,32 +81,50 @@ public sealed class BuildCacheTests
     }
 }
 
-/// <summary>Tiny packages base and top (top depends on base) and an nginx build cache, for one test.</summary>
-public sealed class CacheFixture : IAsyncDisposable
+/// <summary>Stock nginx taking WebDAV PUT and MOVE on loopback: a build cache, for one test.</summary>
+public sealed class CacheServer : IAsyncDisposable
 {
     private readonly TempDirectory _temp;
     private readonly Nginx _nginx;
 
-    private CacheFixture(TempDirectory temp, Nginx nginx, PackageFixture packages)
+    private CacheServer(TempDirectory temp, Nginx nginx) => (_temp, _nginx) = (temp, nginx);
+
+    public string Directory => _temp["cache"];
+    public string Url => _nginx.BaseUri;
+
+    public static async Task<CacheServer> StartAsync()
     {
-        (_temp, _nginx, Packages) = (temp, nginx, packages);
+        var nginx = Requires.Tool("nginx");
+        var temp = new TempDirectory("cache");
+        temp.CreateDirectory("cache");
+        return new CacheServer(temp, await Nginx.StartAsync(nginx, temp["cache"], temp.CreateDirectory("nginx"), acceptUploads: true));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _nginx.DisposeAsync();
+        _temp.Dispose();
+    }
+}
+
+/// <summary>Tiny packages base and top (top depends on base) and a build cache, for one test.</summary>
+public sealed class CacheFixture : IAsyncDisposable
+{
+    private readonly CacheServer _server;
+
+    private CacheFixture(CacheServer server, PackageFixture packages)
+    {
+        (_server, Packages) = (server, packages);
         Packages.WritePackage("base", Packages.TinyPackage("base"));
         Top = Packages.WritePackage("top", Packages.TinyPackage("top", """<Dependency Include="base" />"""));
     }
 
     public PackageFixture Packages { get; }
     public string Top { get; }
-    public string Directory => _temp["cache"];
-    public string Url => _nginx.BaseUri;
+    public string Directory => _server.Directory;
+    public string Url => _server.Url;
 
-    public static async Task<CacheFixture> StartAsync()
-    {
-        var nginx = Requires.Tool("nginx");
-        var temp = new TempDirectory("cache");
-        temp.CreateDirectory("cache");
-        var server = await Nginx.StartAsync(nginx, temp["cache"], temp.CreateDirectory("nginx"), acceptUploads: true);
-        return new CacheFixture(temp, server, new PackageFixture());
-    }
+    public static async Task<CacheFixture> StartAsync() => new(await CacheServer.StartAsync(), new PackageFixture());
 
     /// <summary>Builds top (and base) into <paramref name="artifacts"/> against the cache, as one machine would.</summary>
     public ExternalTool.Result Build(string artifacts, bool push) =>
@@ -118,8 +136,7 @@ public sealed class CacheFixture : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _nginx.DisposeAsync();
+        await _server.DisposeAsync();
         Packages.Dispose();
-        _temp.Dispose();
     }
 }
