@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Distri.Packages;
 using Distri.Tasks.Diagnostics;
+using Distri.Tasks.Images;
 using Microsoft.Build.Framework;
 
 namespace Distri.Tasks.Definition;
@@ -13,6 +14,10 @@ namespace Distri.Tasks.Definition;
 /// full name with its image sha256, read from its published meta. Nothing machine- or
 /// checkout-specific goes in, so the same commit gives the same digest in any directory on any
 /// machine: the key of the shared build cache, and what a published full name is bound to.
+/// Then, in the same call (a task call costs a task-host round trip, and a build with nothing to
+/// do is mostly these): is the package published from exactly these inputs? Then it is up to date.
+/// Published from other inputs, it is refused (DST4004) before any source is fetched: a full name
+/// is immutable, a changed package needs a new revision (<c>distri bump</c>).
 /// </summary>
 public sealed class WriteInputDigest : Microsoft.Build.Utilities.Task
 {
@@ -27,8 +32,13 @@ public sealed class WriteInputDigest : Microsoft.Build.Utilities.Task
     /// <summary>GetDistriPackageInfo results: full name and MetaPath.</summary>
     public ITaskItem[] Dependencies { get; set; } = [];
 
+    /// <summary>The package's full name and the repository it is published to.</summary>
+    [Required] public string FullName { get; set; } = "";
+    [Required] public string RepositoryDirectory { get; set; } = "";
+
     [Output] public string Digest { get; set; } = "";
     [Output] public bool Changed { get; set; }
+    [Output] public bool UpToDate { get; set; }
 
     public override bool Execute()
     {
@@ -71,6 +81,14 @@ public sealed class WriteInputDigest : Microsoft.Build.Utilities.Task
             Yaml.WriteAtomically(DigestFile, Digest + "\n");
             Log.LogMessage(MessageImportance.Normal, "inputs changed: {0}", Digest);
         }
+
+        var full = PackageFullName.Parse(FullName);
+        if (LocalRepository.Conflict(RepositoryDirectory, full, Digest) is { } published)
+        {
+            Log.LogError(Messages.FullNameTaken, DefinitionFile, "Revision", null, FullName, published, Digest, full.Name);
+            return false;
+        }
+        UpToDate = LocalRepository.Published(RepositoryDirectory, full) is { } current && LocalRepository.HasImage(RepositoryDirectory, current);
         return true;
     }
 }
