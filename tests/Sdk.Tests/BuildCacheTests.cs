@@ -55,11 +55,21 @@ public sealed class BuildCacheTests
     {
         using var f = new PackageFixture();
         var project = f.WritePackage("base", f.TinyPackage("base"));
+        // Set once for every package below, the way a machine or a checkout configures its cache.
+        File.WriteAllText(f["Directory.Distri.props"], """
+            <Project>
+              <PropertyGroup>
+                <DistriCache>http://127.0.0.1:9/</DistriCache>
+                <DistriCachePush>true</DistriCachePush>
+              </PropertyGroup>
+            </Project>
+            """);
 
-        var result = f.Build(project, "-p:DistriCache=http://127.0.0.1:9/", "-p:DistriCachePush=true");
+        var result = f.Build(project);
 
         Assert.AreEqual(0, result.ExitCode, result.StandardOutput);
         StringAssert.Contains(result.StandardOutput, "warning DST4101");
+        StringAssert.Contains(result.StandardOutput, "warning DST4103", "the push was not attempted");
         Assert.IsTrue(File.Exists(Path.Combine(f.Repository, "base-amd64-1.0-1.squashfs")));
     }
 
