@@ -18,5 +18,7 @@ var root = new RootCommand("distri: packages are SquashFS images; /ro shows them
     IndexCommand.Create(),
     ExportCommand.Create(),
     SandboxCommand.Create(),
+    BumpCommand.Create(),
+    CiCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -94,13 +94,12 @@ public readonly record struct PackageFullName(string Name, string Arch, string V
         return null;
     }
 
-    /// <summary>Orders by name, arch, then version text, then revision numerically.</summary>
+    /// <summary>Orders by name, arch, then <see cref="PackageOrder"/> (oldest first).</summary>
     public int CompareTo(PackageFullName other)
     {
         var c = string.CompareOrdinal(Name, other.Name);
         if (c == 0) c = string.CompareOrdinal(Arch, other.Arch);
-        if (c == 0) c = VersionComparer.Compare(Version, other.Version);
-        if (c == 0) c = Revision.CompareTo(other.Revision);
+        if (c == 0) c = PackageOrder.Newer.Compare(this, other);
         return c;
     }
 }

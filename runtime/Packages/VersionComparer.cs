@@ -2,8 +2,8 @@ namespace Distri.Packages;
 
 /// <summary>
 /// Compares upstream version strings the way a person reads them: runs of digits numerically,
-/// everything else ordinally ("5.10" &gt; "5.9", "1.2.13" &gt; "1.2.9"). Only a tie-breaker: which
-/// package wins in /ro and in repositories is decided by the revision first.
+/// everything else ordinally ("5.10" &gt; "5.9", "1.2.13" &gt; "1.2.9"). Only a tie-breaker in
+/// <see cref="PackageOrder"/>: the revision decides first.
 /// </summary>
 public static class VersionComparer
 {

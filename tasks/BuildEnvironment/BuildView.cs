@@ -67,7 +67,7 @@ internal static partial class BuildView
             // The daemon died without unmounting: a lazy detach never blocks on a dead connection.
             umount2(mountPoint, 2 /* MNT_DETACH */);
         }
-        // A build that failed before its environment existed (a source no origin had) has no pid file, nor its directory.
+        // No environment directory: the build failed before it (a source no origin had) or came from the build cache.
         if (File.Exists(pidFile)) File.Delete(pidFile);
     }
 

@@ -51,6 +51,11 @@ public static class DefinitionLocation
     public static void LogError(this TaskLoggingHelper log, Messages.Message message, string definitionFile, params object?[] args)
         => log.LogError(message, definitionFile, null, null, args);
 
+    /// <summary>A warning with its code at the Project line: something went wrong that the build works around.</summary>
+    public static void LogWarning(this TaskLoggingHelper log, Messages.Message message, string definitionFile, params object?[] args) =>
+        log.LogWarning(subcategory: null, warningCode: message.Code, helpKeyword: null, file: definitionFile,
+            lineNumber: FindLine(definitionFile, null), columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message.Format(args));
+
     public static string? Meta(this ITaskItem item, string name)
     {
         var value = item.GetMetadata(name);

@@ -47,4 +47,10 @@ public static class Messages
     public static readonly Message PackFailed = new("DST4001", "cannot write image {0}: {1}");
     public static readonly Message PublishFailed = new("DST4002", "cannot publish {0}: {1}");
     public static readonly Message BadDependencyMeta = new("DST4003", "cannot read the meta of dependency {0}: {1}");
+    public static readonly Message FullNameTaken = new("DST4004", "{0} is already published from input digest {1}, but this build's inputs are {2}: a full name always stands for the same files; raise the revision of it and of everything built against it: distri bump {3} --reverse -w");
+
+    // DST41xx: the shared build cache (warnings: the package is built instead).
+    public static readonly Message CacheUnreachable = new("DST4101", "build cache {0}: {1}; building instead");
+    public static readonly Message CacheEntryMismatch = new("DST4102", "build cache entry {0} is not what it claims ({1}); ignoring it and building");
+    public static readonly Message CachePushFailed = new("DST4103", "cannot upload {0} to build cache {1}: {2}");
 }

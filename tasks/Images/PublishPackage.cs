@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Distri.Packages;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
@@ -6,10 +5,9 @@ using Microsoft.Build.Framework;
 namespace Distri.Tasks.Images;
 
 /// <summary>
-/// Publishes a packed image into the local repository: writes <c>&lt;full&gt;.meta.yaml</c> (with the
-/// runtime closure read from the dependencies' metas), then the image, each atomically (images
-/// last: a reader that sees an image also sees its meta), then regenerates <c>index.yaml</c> under a
-/// lock so packages built in parallel never lose each other's entries.
+/// Publishes a packed image into the local repository: <c>&lt;full&gt;.meta.yaml</c> (with the runtime
+/// closure read from the dependencies' metas) and the image (<see cref="LocalRepository.Publish"/>).
+/// A full name the repository holds from other inputs is refused (DST4004): it is immutable.
 /// </summary>
 public sealed class PublishPackage : Microsoft.Build.Utilities.Task
 {
@@ -67,11 +65,13 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
         closure.Remove(FullName);
         if (Log.HasLoggedErrors) return false;
 
+        if (InputDigest is { Length: > 0 } digest && LocalRepository.Conflict(RepositoryDirectory, name, digest) is { } published)
+        {
+            Log.LogError(Messages.FullNameTaken, DefinitionFile, "Revision", null, FullName, published, digest, name.Name);
+            return false;
+        }
         try
         {
-            var image = new FileInfo(ImagePath);
-            string sha256;
-            using (var stream = image.OpenRead()) sha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
             var meta = new PackageMeta
             {
                 Name = name.Name,
@@ -83,22 +83,13 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
                 RuntimeDependencies = [.. closure],
                 ExchangeDirectories = [.. ExchangeDirectories.Select(e => new ExchangeDirectory { Directory = e.ItemSpec, Host = e.GetMetadata("Host") })],
                 InputDigest = InputDigest,
-                ImageSha256 = sha256,
-                ImageSize = image.Length,
+                ImageSha256 = LocalRepository.Sha256(ImagePath),
+                ImageSize = new FileInfo(ImagePath).Length,
             };
+            foreach (var skipped in LocalRepository.Publish(RepositoryDirectory, meta, ImagePath, move: false))
+                Log.LogMessage(MessageImportance.Normal, "index: skipped {0}", skipped);
             MetaPath = Path.Combine(RepositoryDirectory, StoreLayout.MetaFileName(name));
             PublishedImagePath = Path.Combine(RepositoryDirectory, StoreLayout.ImageFileName(name));
-            Yaml.WriteAtomically(MetaPath, Yaml.Serialize(meta));
-            var temp = Path.Combine(RepositoryDirectory, $".{Path.GetFileName(PublishedImagePath)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-            File.Copy(ImagePath, temp);
-            File.Move(temp, PublishedImagePath, overwrite: true);
-
-            using (AcquireIndexLock())
-            {
-                var result = RepositoryIndexBuilder.Write(RepositoryDirectory);
-                foreach (var skipped in result.Skipped)
-                    Log.LogMessage(MessageImportance.Normal, "index: skipped {0}", skipped);
-            }
             Log.LogMessage(MessageImportance.High, "{0} -> {1}", FullName, PublishedImagePath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
@@ -106,21 +97,5 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
             Log.LogError(Messages.PublishFailed, DefinitionFile, FullName, e.Message);
         }
         return !Log.HasLoggedErrors;
-    }
-
-    private FileStream AcquireIndexLock()
-    {
-        var path = Path.Combine(RepositoryDirectory, ".index.lock");
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < 600)
-            {
-                Thread.Sleep(100);
-            }
-        }
     }
 }

@@ -72,7 +72,16 @@ public sealed class BuildEnvironmentIntegrationTests
         return d;
     }
 
-    private static string Tail(ExternalTool.Result r) => string.Join('\n', (r.StandardOutput + r.StandardError).Split('\n').TakeLast(60));
+    /// <summary>
+    /// The repository this class built (ncurses, zsh, less) from the checkout, for a test that
+    /// compares it with a build in another directory without building them a second time here.
+    /// </summary>
+    internal static string BuiltRepository() => Build().Repository;
+
+    /// <summary>`dotnet build` of a package in any checkout into <paramref name="artifacts"/>, as this class builds.</summary>
+    internal static ExternalTool.Result BuildIn(string project, string artifacts, params string[] extra) => BuildPackage(project, artifacts, extra);
+
+    internal static string Tail(ExternalTool.Result r) => string.Join('\n', (r.StandardOutput + r.StandardError).Split('\n').TakeLast(60));
 
     // zsh execs the last simple command of -c in place of itself: the trailing ':' keeps $$ zsh's own.
 

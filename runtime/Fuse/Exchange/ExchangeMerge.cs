@@ -11,7 +11,7 @@ public readonly record struct ContributedEntry(string Name, bool IsDirectory);
 /// <summary>
 /// Merges the listings several packages have at the same path (e.g. <c>out/share/man</c>) into one
 /// exchange directory. A name any package has as a directory is a directory (a file never shadows a
-/// directory); otherwise it links to the contributor that <see cref="PackagePriority"/> puts first.
+/// directory); otherwise it links to the newest contributor (<see cref="PackageOrder"/>).
 /// </summary>
 public static class ExchangeMerge
 {
@@ -27,7 +27,7 @@ public static class ExchangeMerge
                     merged[entry.Name] = new ExchangeEntry(entry.IsDirectory, package);
                     continue;
                 }
-                var wins = PackagePriority.Instance.Compare(package, current.Winner) < 0;
+                var wins = PackageOrder.Newer.Compare(package, current.Winner) > 0;
                 // Directory beats file; among equals the priority decides.
                 if ((entry.IsDirectory && !current.IsDirectory) || (entry.IsDirectory == current.IsDirectory && wins))
                     merged[entry.Name] = new ExchangeEntry(entry.IsDirectory, package);

@@ -33,7 +33,7 @@ internal sealed class StoreSnapshot
         var byName = new Dictionary<string, StorePackage>(StringComparer.Ordinal);
         foreach (var package in packages) byName.TryAdd(package.Name, package);
         Packages = byName;
-        ByPriority = [.. Packages.Values.OrderBy(p => p.FullName, PackagePriority.Instance)];
+        ByPriority = [.. Packages.Values.OrderByDescending(p => p.FullName, PackageOrder.Newer)];
         _joins = new Lazy<Dictionary<ulong, JoinedDirectory[]>>(ResolveJoins, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 

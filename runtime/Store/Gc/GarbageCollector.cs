@@ -16,7 +16,7 @@ public static class GarbageCollector
     {
         var installed = store.Installed();
         var keep = new HashSet<PackageFullName>();
-        var work = new Stack<PackageFullName>(installed.GroupBy(n => n.NameAndArch).Select(g => g.Max(RevisionOrder.Instance)));
+        var work = new Stack<PackageFullName>(installed.GroupBy(n => n.NameAndArch).Select(g => g.Max(PackageOrder.Newer)));
         while (work.TryPop(out var name))
         {
             if (!keep.Add(name)) continue;

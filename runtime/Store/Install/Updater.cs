@@ -1,3 +1,4 @@
+using Distri.Packages;
 using Distri.Store.Repositories;
 
 namespace Distri.Store.Install;
@@ -19,8 +20,8 @@ public static class Updater
         var warnings = new List<string>();
         foreach (var group in store.Installed().GroupBy(n => n.NameAndArch))
         {
-            var installed = group.Max(RevisionOrder.Instance);
-            if (catalog.Newest(group.Key) is { } offered && RevisionOrder.Instance.Compare(offered.Name, installed) > 0)
+            var installed = group.Max(PackageOrder.Newer);
+            if (catalog.Newest(group.Key) is { } offered && PackageOrder.Newer.Compare(offered.Name, installed) > 0)
             {
                 requested.Add(offered);
             }

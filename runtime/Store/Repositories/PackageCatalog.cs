@@ -88,7 +88,7 @@ public sealed class PackageCatalog
 
     /// <summary>The newest revision of <c>name-arch</c>, or null.</summary>
     public CatalogEntry? Newest(string nameAndArch) =>
-        _byNameAndArch.TryGetValue(nameAndArch, out var list) ? _entries[list.Max(RevisionOrder.Instance)] : null;
+        _byNameAndArch.TryGetValue(nameAndArch, out var list) ? _entries[list.Max(PackageOrder.Newer)] : null;
 
     /// <summary>
     /// Resolves a full name exactly, <c>name-arch</c> to its newest revision, or a bare name to

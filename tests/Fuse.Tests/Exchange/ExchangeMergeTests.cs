@@ -52,7 +52,7 @@ public sealed class ExchangeMergeTests
     public void PriorityIsATotalOrderOverDistinctNames()
     {
         var names = new[] { "a-amd64-1-1", "a-amd64-2-1", "b-amd64-1-1", "a-amd64-1-2", "c-arm64-0.1-2" }.Select(PackageFullName.Parse).ToList();
-        var sorted = names.OrderBy(n => n, PackagePriority.Instance).Select(n => n.ToString()).ToArray();
+        var sorted = names.OrderByDescending(n => n, PackageOrder.Newer).Select(n => n.ToString()).ToArray();
         CollectionAssert.AreEqual(new[] { "a-amd64-1-2", "c-arm64-0.1-2", "a-amd64-2-1", "a-amd64-1-1", "b-amd64-1-1" }, sorted);
     }
 }

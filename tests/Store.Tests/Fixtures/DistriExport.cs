@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distri.Testing;
 
 namespace Store.Tests.Fixtures;
 

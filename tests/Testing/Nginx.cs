@@ -2,11 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Store.Tests.Fixtures;
+namespace Distri.Testing;
 
 /// <summary>
-/// Debian's nginx serving a repository on a loopback port: configuration, pid file and logs in a
-/// temp directory, <c>daemon off</c> so the test owns the process and stops it on dispose.
+/// Debian's nginx serving a directory on a loopback port: configuration, pid file and logs in a
+/// temp directory, <c>daemon off</c> so the test owns the process and stops it on dispose. With
+/// <c>acceptUploads</c> it also takes WebDAV PUT and MOVE (a build cache's server).
 /// </summary>
 public sealed class Nginx : IAsyncDisposable
 {
@@ -22,8 +23,9 @@ public sealed class Nginx : IAsyncDisposable
     public string BaseUri { get; }
     public string AccessLog { get; }
 
-    public static async Task<Nginx> StartAsync(string nginx, string root, string workDirectory)
+    public static async Task<Nginx> StartAsync(string nginx, string root, string workDirectory, bool acceptUploads = false)
     {
+        var uploads = acceptUploads ? "dav_methods PUT MOVE; create_full_put_path on; client_max_body_size 0;" : "";
         var port = FreePort();
         var accessLog = Path.Combine(workDirectory, "access.log");
         var config = Path.Combine(workDirectory, "nginx.conf");
@@ -47,6 +49,7 @@ public sealed class Nginx : IAsyncDisposable
                     root {{root}};
                     gzip_static on;
                     default_type application/octet-stream;
+                    {{uploads}}
                 }
             }
             """);

@@ -1,6 +1,5 @@
-using Distri.Testing;
 
-namespace Store.Tests.Fixtures;
+namespace Distri.Testing;
 
 /// <summary>Runs the built CLI (<c>dotnet distri.dll</c> next to the tests) as a child process.</summary>
 public static class DistriCli

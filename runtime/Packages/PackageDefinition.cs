@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Xml;
+
+namespace Distri.Packages;
+
+/// <summary>
+/// A package definition, <c>pkgs/&lt;name&gt;/&lt;name&gt;.distpkg</c>, as tools read it outside MSBuild
+/// (bump, ci, the build summary, the cycle check): its name, revision and the packages it depends on,
+/// from the literal XML — nothing is evaluated, so a value written as <c>$(…)</c> stays as written.
+/// Malformed files raise <see cref="InvalidDataException"/> naming the file.
+/// </summary>
+public sealed class PackageDefinition
+{
+    public const string Extension = ".distpkg";
+
+    public required string Path { get; init; }
+    public required string Name { get; init; }
+
+    /// <summary>The literal <c>&lt;Revision&gt;</c> text; null when absent (the SDK's default, 1).</summary>
+    public string? RevisionText { get; init; }
+
+    /// <summary>Build and runtime dependencies (<c>Dependency</c>, <c>RuntimeDependency</c>), by name.</summary>
+    public required IReadOnlyList<string> Dependencies { get; init; }
+
+    public static PackageDefinition Read(string path)
+    {
+        string? name = null, revision = null;
+        var dependencies = new List<string>();
+        try
+        {
+            using var reader = Open(path);
+            while (reader.Read())
+            {
+                if (reader.NodeType != XmlNodeType.Element) continue;
+                switch (reader.LocalName)
+                {
+                    case "PackageName": name = reader.ReadElementContentAsString().Trim(); break;
+                    case "Revision": revision = reader.ReadElementContentAsString().Trim(); break;
+                    case "Dependency" or "RuntimeDependency":
+                        dependencies.AddRange((reader.GetAttribute("Include") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                        break;
+                }
+            }
+        }
+        catch (XmlException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+        return new PackageDefinition
+        {
+            Path = path,
+            Name = string.IsNullOrEmpty(name) ? System.IO.Path.GetFileNameWithoutExtension(path) : name,
+            RevisionText = revision,
+            Dependencies = [.. dependencies.Distinct(StringComparer.Ordinal)],
+        };
+    }
+
+    /// <summary>The revision as a number: 1 when absent; an error for a value that is not a literal integer.</summary>
+    public int Revision => RevisionText is null ? 1
+        : int.TryParse(RevisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r
+        : throw new InvalidDataException($"{Path}: <Revision> '{RevisionText}' is not a literal non-negative integer");
+
+    /// <summary>
+    /// <paramref name="text"/> (this definition's content) with its revision set to
+    /// <paramref name="revision"/>; every other byte (formatting, comments) stays. Without a
+    /// <c>&lt;Revision&gt;</c> element, one is added on its own line after <c>&lt;Version&gt;</c>.
+    /// </summary>
+    public string WithRevision(string text, int revision)
+    {
+        var value = revision.ToString(CultureInfo.InvariantCulture);
+        var lines = text.Split('\n');
+        using (var reader = XmlReader.Create(new StringReader(text), Settings))
+        {
+            var info = (IXmlLineInfo)reader;
+            while (reader.Read())
+            {
+                if (reader.NodeType != XmlNodeType.Element || reader.LocalName is not ("Revision" or "Version")) continue;
+                var element = reader.LocalName;
+                var (line, column) = (info.LineNumber - 1, info.LinePosition - 2); // the position of '<'
+                if (element == "Revision")
+                {
+                    if (reader.IsEmptyElement) throw new InvalidDataException($"{Path}: <Revision/> is empty");
+                    reader.Read();
+                    if (reader.NodeType != XmlNodeType.Text || info.LineNumber - 1 != line)
+                        throw new InvalidDataException($"{Path}: <Revision> must hold a number on one line");
+                    var start = info.LinePosition - 1;
+                    var old = reader.Value;
+                    lines[line] = lines[line][..start] + old.Replace(old.Trim(), value) + lines[line][(start + old.Length)..];
+                    return string.Join('\n', lines);
+                }
+                if (RevisionText is null)
+                {
+                    var indent = lines[line][..column];
+                    if (!string.IsNullOrWhiteSpace(indent)) indent = "";
+                    var endsWithCr = lines[line].EndsWith('\r');
+                    return string.Join('\n', [.. lines[..(line + 1)], $"{indent}<Revision>{value}</Revision>{(endsWithCr ? "\r" : "")}", .. lines[(line + 1)..]]);
+                }
+            }
+        }
+        throw new InvalidDataException($"{Path}: neither <Revision> nor <Version> found");
+    }
+
+    private static readonly XmlReaderSettings Settings = new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
+
+    private static XmlReader Open(string path) => XmlReader.Create(path, Settings);
+}

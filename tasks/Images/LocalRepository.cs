@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using Distri.Packages;
+
+namespace Distri.Tasks.Images;
+
+/// <summary>
+/// The build's repository directory (<c>artifacts/repo/pkg/</c>) as the build writes it, for a
+/// fresh build and a cache hit alike: a full name, once published, stands for one input digest.
+/// </summary>
+internal static class LocalRepository
+{
+    /// <summary>The published meta of <paramref name="full"/>; null when there is none, or an unreadable one (publishing replaces it).</summary>
+    public static PackageMeta? Published(string repositoryDirectory, PackageFullName full)
+    {
+        var path = Path.Combine(repositoryDirectory, StoreLayout.MetaFileName(full));
+        try
+        {
+            return File.Exists(path) ? Yaml.ReadMeta(path) : null;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="full"/> must not be published from <paramref name="inputDigest"/>: the
+    /// repository holds it from other inputs. Null when it may be (absent, or the same inputs).
+    /// </summary>
+    public static string? Conflict(string repositoryDirectory, PackageFullName full, string inputDigest) =>
+        Published(repositoryDirectory, full) is { } meta && meta.InputDigest != inputDigest ? meta.InputDigest ?? "(none recorded)" : null;
+
+    /// <summary>Whether the published image is there with the size its meta records (a cheap check; publishing verified the hash).</summary>
+    public static bool HasImage(string repositoryDirectory, PackageMeta meta)
+    {
+        var image = new FileInfo(Path.Combine(repositoryDirectory, StoreLayout.ImageFileName(meta.FullName)));
+        return image.Exists && image.Length == meta.ImageSize;
+    }
+
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>
+    /// Writes the meta, then the image, each atomically (images last: a reader that sees an image
+    /// also sees its meta), then regenerates <c>index.yaml</c> under a lock so packages published in
+    /// parallel never lose each other's entries. <paramref name="move"/>: the image file is ours to take.
+    /// </summary>
+    public static IReadOnlyList<string> Publish(string repositoryDirectory, PackageMeta meta, string imagePath, bool move)
+    {
+        Directory.CreateDirectory(repositoryDirectory);
+        Yaml.WriteAtomically(Path.Combine(repositoryDirectory, StoreLayout.MetaFileName(meta.FullName)), Yaml.Serialize(meta));
+        var published = Path.Combine(repositoryDirectory, StoreLayout.ImageFileName(meta.FullName));
+        if (move)
+        {
+            File.Move(imagePath, published, overwrite: true);
+        }
+        else
+        {
+            var temp = TempName(repositoryDirectory, published);
+            File.Copy(imagePath, temp);
+            File.Move(temp, published, overwrite: true);
+        }
+        using (AcquireIndexLock(repositoryDirectory))
+            return RepositoryIndexBuilder.Write(repositoryDirectory).Skipped;
+    }
+
+    /// <summary>A hidden temp name beside <paramref name="path"/>: nothing lists it as a package.</summary>
+    public static string TempName(string directory, string path) =>
+        Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    private static FileStream AcquireIndexLock(string repositoryDirectory)
+    {
+        var path = Path.Combine(repositoryDirectory, ".index.lock");
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 600)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+}
