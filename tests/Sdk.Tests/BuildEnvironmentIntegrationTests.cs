@@ -220,7 +220,8 @@ public sealed class BuildEnvironmentIntegrationTests
         Assert.IsFalse(File.Exists(temp["artifacts/repo/pkg/" + Zsh + ".squashfs"]));
     }
 
-    [ClassCleanup]
+    // At the end of the assembly, not of this class: ReproducibleSampleTests compares against it.
+    [AssemblyCleanup]
     public static void RemoveTheDistribution()
     {
         if (Built.IsValueCreated) Built.Value.Temp.Dispose();
