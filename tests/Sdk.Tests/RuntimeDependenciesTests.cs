@@ -249,7 +249,7 @@ public sealed class RuntimeDependenciesTests
         Assert.StartsWith("/ro/bin:", env["PATH"]);
         Assert.AreEqual("/ro/include", env["CPATH"]);
         Assert.AreEqual(
-            $"-Wl,-rpath,/ro/{Self}/out/lib -Wl,-rpath,/ro/{Base}/out/lib -Wl,-rpath,/ro/{newer}/out/lib -Wl,-rpath,/ro/{old}/out/lib",
+            $"-Wl,--disable-new-dtags -Wl,-rpath,/ro/{Self}/out/lib -Wl,-rpath,/ro/{Base}/out/lib -Wl,-rpath,/ro/{newer}/out/lib -Wl,-rpath,/ro/{old}/out/lib",
             env["LDFLAGS"]);
     }
 }

@@ -32,9 +32,10 @@ public sealed class SandboxHookTests
 
         Assert.AreEqual(0, result.ExitCode, result.StandardOutput);
         var lines = File.ReadAllLines(trace);
-        Assert.AreEqual(2, lines.Length, string.Join('\n', lines));
-        StringAssert.EndsWith(lines[0].Split(" | ")[0], "/src/tiny-1.0", "the step's working directory is kept");
-        StringAssert.StartsWith(lines[0].Split(" | ")[1], "--keep -- /bin/sh -ec test -z");
-        StringAssert.Contains(lines[1], "make install DESTDIR=");
+        Assert.AreEqual(3, lines.Length, string.Join('\n', lines));
+        StringAssert.Contains(lines[0], "-- /bin/sh -ec tar -xf", "extraction runs in the sandbox too");
+        StringAssert.EndsWith(lines[1].Split(" | ")[0], "/src/tiny-1.0", "the step's working directory is kept");
+        StringAssert.StartsWith(lines[1].Split(" | ")[1], "--keep -- /bin/sh -ec test -z");
+        StringAssert.Contains(lines[2], "make install DESTDIR=");
     }
 }
