@@ -35,8 +35,8 @@ public static class SandboxLauncher
             };
         }
         var args = Bubblewrap.SandboxArguments(spec, inherited, source);
-        WriteIfChanged(argumentsPath, string.Concat(args.Select(a => a.Contains('\0') ? throw new ArgumentException("NUL in a sandbox argument") : a + "\0")));
-        WriteIfChanged(launcherPath, Script(spec, Path.GetFullPath(argumentsPath), bubblewrap, staged));
+        ChangedFile.Write(argumentsPath, string.Concat(args.Select(a => a.Contains('\0') ? throw new ArgumentException("NUL in a sandbox argument") : a + "\0")));
+        ChangedFile.Write(launcherPath, Script(spec, Path.GetFullPath(argumentsPath), bubblewrap, staged));
     }
 
     private static string Script(SandboxSpec spec, string argumentsPath, string bubblewrap, List<(string Host, string Staged)> staged)
@@ -67,13 +67,4 @@ public static class SandboxLauncher
 
     /// <summary>Single-quoted for sh.</summary>
     public static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    /// <summary>Written only when the content changes, so the files' times can be incremental-build inputs.</summary>
-    private static void WriteIfChanged(string path, string text)
-    {
-        if (File.Exists(path) && File.ReadAllText(path) == text) return;
-        var temp = path + $".{System.Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
-    }
 }

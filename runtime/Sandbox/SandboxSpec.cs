@@ -69,12 +69,5 @@ public sealed class SandboxSpec
     }
 
     /// <summary>Writes only when the content changes, so the file's timestamp can be an incremental-build input.</summary>
-    public void Write(string path)
-    {
-        var json = ToJson();
-        if (File.Exists(path) && File.ReadAllText(path) == json) return;
-        var temp = path + $".{System.Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, json);
-        File.Move(temp, path, overwrite: true);
-    }
+    public void Write(string path) => ChangedFile.Write(path, ToJson());
 }

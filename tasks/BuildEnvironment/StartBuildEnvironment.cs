@@ -197,10 +197,10 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         Directory.CreateDirectory(directory);
         var uid = user?.Uid ?? FileOwnership.geteuid();
         var gid = user?.Gid ?? uid;
-        WriteIfChanged(Path.Combine(directory, "passwd"),
+        ChangedFile.Write(Path.Combine(directory, "passwd"),
             $"root:x:0:0:root:/root:/bin/sh\nbuild:x:{uid}:{gid}:distri build:{Bubblewrap.Home}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
-        WriteIfChanged(Path.Combine(directory, "group"), $"root:x:0:\nbuild:x:{gid}:\nnogroup:x:65534:\n");
-        WriteIfChanged(Path.Combine(directory, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
+        ChangedFile.Write(Path.Combine(directory, "group"), $"root:x:0:\nbuild:x:{gid}:\nnogroup:x:65534:\n");
+        ChangedFile.Write(Path.Combine(directory, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
         return directory;
     }
 
@@ -215,10 +215,5 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
                 File.CreateSymbolicLink(Path.Combine(directory, file), Path.GetFullPath(Path.Combine(repository, file)));
         }
         return directory;
-    }
-
-    private static void WriteIfChanged(string path, string text)
-    {
-        if (!File.Exists(path) || File.ReadAllText(path) != text) File.WriteAllText(path, text);
     }
 }
