@@ -39,14 +39,16 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
         var name = PackageFullName.Parse(FullName);
         Directory.CreateDirectory(RepositoryDirectory);
         var closure = new SortedSet<string>(StringComparer.Ordinal);
+        // The one multi-repository lookup (the distribution's own, then a prebuilt toolchain's).
+        var repositories = new Distri.Tasks.BuildEnvironment.PackageClosure(
+            string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
         foreach (var dependency in RuntimeDependencies)
         {
             var full = dependency.ItemSpec;
             if (full == FullName) continue;
-            var depMeta = Path.Combine(RepositoryDirectory, full + StoreLayout.MetaExtension);
-            if (!File.Exists(depMeta) && !string.IsNullOrEmpty(ToolchainRepositoryDirectory)
-                && Path.Combine(ToolchainRepositoryDirectory, full + StoreLayout.MetaExtension) is var toolchainMeta && File.Exists(toolchainMeta))
-                depMeta = toolchainMeta;
+            var depMeta = PackageFullName.TryParse(full, out var parsed)
+                ? Path.Combine(repositories.RepositoryOf(parsed), StoreLayout.MetaFileName(parsed))
+                : Path.Combine(RepositoryDirectory, full + StoreLayout.MetaExtension);
             if (!File.Exists(depMeta))
             {
                 Log.LogError(Messages.UnbuiltDependency, DefinitionFile, "RuntimeDependency", dependency.Meta("Name"), full, depMeta);
