@@ -88,7 +88,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
             return false;
         }
         SandboxSpec.BuildUser? user = null;
-        if (FileOwnership.geteuid() == 0)
+        if (LibC.EffectiveUserId == 0)
         {
             if (FileOwnership.FindUser(BuildUser) is not { } ids || ids.Uid == 0)
             {
@@ -195,7 +195,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     private static string WriteEtc(string directory, SandboxSpec.BuildUser? user)
     {
         Directory.CreateDirectory(directory);
-        var uid = user?.Uid ?? FileOwnership.geteuid();
+        var uid = user?.Uid ?? LibC.EffectiveUserId;
         var gid = user?.Gid ?? uid;
         ChangedFile.Write(Path.Combine(directory, "passwd"),
             $"root:x:0:0:root:/root:/bin/sh\nbuild:x:{uid}:{gid}:distri build:{Bubblewrap.Home}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Microsoft.Build.Framework;
 
 namespace Distri.Tasks.BuildEnvironment;
@@ -11,7 +12,7 @@ public sealed class StopBuildEnvironment : Microsoft.Build.Utilities.Task
     public override bool Execute()
     {
         BuildView.Stop(Path.GetFullPath(EnvironmentDirectory));
-        if (BuildView.IsMounted(BuildView.MountPoint(Path.GetFullPath(EnvironmentDirectory))))
+        if (MountTable.IsMounted(BuildView.MountPoint(Path.GetFullPath(EnvironmentDirectory))))
             Log.LogWarning("the build view at {0} is still mounted", BuildView.MountPoint(EnvironmentDirectory));
         return !Log.HasLoggedErrors;
     }
