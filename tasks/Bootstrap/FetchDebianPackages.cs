@@ -89,9 +89,7 @@ public sealed class FetchDebianPackages : Microsoft.Build.Utilities.Task, ICance
                     Log.LogError(Messages.Sha256Mismatch, DefinitionFile, "DebianPackage", package.ItemSpec, file.Name, "apt-get download", expected, actual);
                     continue;
                 }
-                var temp = cache.NewTempPath();
-                File.Move(file.FullName, temp);
-                cache.Commit(temp, expected);
+                cache.Commit(file.FullName, expected);
             }
             return true;
         }

@@ -197,10 +197,10 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         Directory.CreateDirectory(directory);
         var uid = user?.Uid ?? LibC.EffectiveUserId;
         var gid = user?.Gid ?? uid;
-        ChangedFile.Write(Path.Combine(directory, "passwd"),
+        AtomicFile.WriteIfChanged(Path.Combine(directory, "passwd"),
             $"root:x:0:0:root:/root:/bin/sh\nbuild:x:{uid}:{gid}:distri build:{Bubblewrap.Home}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
-        ChangedFile.Write(Path.Combine(directory, "group"), $"root:x:0:\nbuild:x:{gid}:\nnogroup:x:65534:\n");
-        ChangedFile.Write(Path.Combine(directory, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
+        AtomicFile.WriteIfChanged(Path.Combine(directory, "group"), $"root:x:0:\nbuild:x:{gid}:\nnogroup:x:65534:\n");
+        AtomicFile.WriteIfChanged(Path.Combine(directory, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
         return directory;
     }
 

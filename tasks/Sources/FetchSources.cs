@@ -188,9 +188,7 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
                 Log.LogError(Messages.Sha256Mismatch, DefinitionFile, "Source", url, url, $"{origin} ({Path.GetFileName(orig)})", expected, actual);
                 return null;
             }
-            var temp = cache.NewTempPath();
-            File.Move(orig, temp);
-            return cache.Commit(temp, expected);
+            return cache.Commit(orig, expected);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
