@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CliWrap;
 using System.Text;
 using Distri.Linux;
 
@@ -26,20 +27,21 @@ internal static class BuildView
         Directory.CreateDirectory(mountPoint);
         var log = LogFile(environmentDirectory);
         File.WriteAllText(log, "");
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = false };
-        // sh only redirects and execs, so the pid is the daemon's own.
-        foreach (var a in (string[])["-c", "exec \"$@\" >>\"$0\" 2>&1 </dev/null", log, .. distriCommand,
-            "fuse", "--store", store, "--pkgs", string.Join(',', packages), "--extra-dir", self, mountPoint])
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start " + distriCommand[0]);
-        File.WriteAllText(PidFile(environmentDirectory), process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // sh only redirects and execs, so the pid is the daemon's own; the daemon holds none of our
+        // pipes, and is left running when this task's process ends.
+        var daemon = Cli.Wrap("/bin/sh")
+            .WithArguments(["-c", "exec \"$@\" >>\"$0\" 2>&1 </dev/null", log, .. distriCommand,
+                "fuse", "--store", store, "--pkgs", string.Join(',', packages), "--extra-dir", self, mountPoint])
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync();
+        File.WriteAllText(PidFile(environmentDirectory), daemon.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var clock = Stopwatch.StartNew();
         while (true)
         {
             if (ReadyLine(log)) return;
-            if (process.HasExited)
-                throw new InvalidOperationException($"distri fuse exited with {process.ExitCode} before the view was ready:\n{Tail(log)}");
+            if (daemon.Task.IsCompleted)
+                throw new InvalidOperationException($"distri fuse exited with {daemon.Task.Result.ExitCode} before the view was ready:\n{Tail(log)}");
             if (clock.Elapsed > timeout)
             {
                 Stop(environmentDirectory);
