@@ -18,7 +18,7 @@ public static class Messages
     public static readonly Message UnknownBuilder = new("DST1003", "unknown builder '{0}'; use autotools, cmake, custom or seed");
     public static readonly Message InvalidName = new("DST1004", "invalid package identity: {0}");
     public static readonly Message UnknownDependency = new("DST1005", "unknown dependency '{0}': there is no {1}");
-    public static readonly Message UnbuiltDependency = new("DST1006", "dependency '{0}' is not built: {1} does not exist");
+    public static readonly Message UnbuiltDependency = new("DST1006", "dependency '{0}' is not built: {1}");
     public static readonly Message NoBuildSteps = new("DST1007", "Builder is custom but the package has no <BuildStep Include=\"name\" Command=\"…\" /> items");
     public static readonly Message InvalidSha256 = new("DST1008", "source '{0}': {1} '{2}' is not a sha256 (64 hex digits)");
     public static readonly Message UnknownPostInstall = new("DST1009", "unknown post-install action '{0}'; use delete, symlink or chmod");
@@ -42,6 +42,13 @@ public static class Messages
     public static readonly Message PostInstallFailed = new("DST3003", "post-install '{0}' on '{1}': {2}");
     public static readonly Message NothingInstalled = new("DST3004", "the install step put nothing into {0}; does it honour DESTDIR?");
     public static readonly Message UnsafeInstallTree = new("DST3005", "the install tree is not a plain directory tree: {0}; a build may not link its image root or its parents elsewhere");
+
+    // DST35xx: the build environment (the /ro view, the sandbox, runtime dependencies).
+    public static readonly Message ViewFailed = new("DST3503", "cannot mount the build view of {0}: {1}\n(log: {2})");
+    public static readonly Message NoBubblewrap = new("DST3504", "{0} not found: builds run in a bubblewrap sandbox (apt-get install bubblewrap, or run eng/install-prereqs.sh)");
+    public static readonly Message NoBuildUser = new("DST3505", "builds never run as root, and the build user '{0}' does not exist (or is root): create it with `useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {0}` (eng/install-prereqs.sh does)");
+    public static readonly Message ViewStillMounted = new("DST3506", "the build view at {0} is still mounted");
+    public static readonly Message UnresolvedRuntimeDependency = new("DST3510", "{0}: {1} is provided by no package in the build closure; declare the dependency");
 
     // DST4xxx: images and metadata.
     public static readonly Message PackFailed = new("DST4001", "cannot write image {0}: {1}");
