@@ -11,35 +11,10 @@ public sealed class SourceSubdirectoryTests
 {
     private const string Image = "nested-amd64-1.0-1";
 
-    /// <summary>A tarball <c>nested-1.0/</c> holding <paramref name="files"/> (relative path → content).</summary>
-    private static string MakeTarball(PackageFixture f, Dictionary<string, string> files)
-    {
-        var top = Directory.CreateDirectory(f["tarballs/nested-1.0"]).FullName;
-        foreach (var (path, content) in files)
-        {
-            var full = Path.Combine(top, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, content.Replace("\r", ""));
-            if (path.EndsWith("configure", StringComparison.Ordinal)) File.SetUnixFileMode(full, (UnixFileMode)0b111_101_101);
-        }
-        var tarball = f["tarballs/nested-1.0.tar.gz"];
-        ExternalTool.Check("tar", "-czf", tarball, "-C", f["tarballs"], "--mtime=@0", "--owner=0", "--group=0", "nested-1.0");
-        return tarball;
-    }
+    private static string MakeTarball(PackageFixture f, Dictionary<string, string> files) => TinyProject.Tarball(f, "nested", files);
 
-    private static string Definition(string tarball, string builder, string subdirectory, string items = "") => $"""
-        <Project Sdk="Distri.Sdk">
-          <PropertyGroup>
-            <Version>1.0</Version>
-            <Builder>{builder}</Builder>
-            <SourceSubdirectory>{subdirectory}</SourceSubdirectory>
-          </PropertyGroup>
-          <ItemGroup>
-            <Source Include="file://{tarball}" Sha256="{PackageFixture.Sha256(tarball)}" />
-            {items}
-          </ItemGroup>
-        </Project>
-        """;
+    private static string Definition(string tarball, string builder, string subdirectory, string items = "") =>
+        TinyProject.Definition(tarball, builder, $"<SourceSubdirectory>{subdirectory}</SourceSubdirectory>", items);
 
     private static string Installed(PackageFixture f, string path) => Path.Combine(f.Artifacts, "build", Image, "dest/ro", Image, path);
 
