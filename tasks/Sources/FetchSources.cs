@@ -168,15 +168,17 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
                 tried.Add($"{origin}: no answer in {AptTimeoutSeconds} s");
                 return null;
             }
-            if (process.ExitCode != 0)
+            // Only the orig tarball matters (its hash is checked below): a mirror that serves it but
+            // not the .debian.tar.* makes apt-get fail after the orig is already here.
+            var orig = Directory.EnumerateFiles(work, "*.orig.tar.*")
+                .Where(f => !f.EndsWith(".asc", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).FirstOrDefault();
+            if (orig is null && process.ExitCode != 0)
             {
                 var why = (stderr.Result + stdout.Result).Trim().Split('\n').LastOrDefault() ?? "";
                 tried.Add($"{origin}: exit code {process.ExitCode} {why}".TrimEnd());
                 return null;
             }
-            var orig = Directory.EnumerateFiles(work, "*.orig.tar.*")
-                .Where(f => !f.EndsWith(".asc", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal).FirstOrDefault();
             if (orig is null)
             {
                 tried.Add($"{origin}: no .orig.tar.* among the downloaded files");
