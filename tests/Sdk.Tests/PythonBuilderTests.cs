@@ -20,7 +20,8 @@ public sealed class PythonBuilderTests
         var tarball = TinyProject.Tarball(f, "pgreet", new()
         {
             ["pyproject.toml"] = "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n",
-            ["setup.cfg"] = "[metadata]\nname = pgreet\nversion = 1.0\n\n[options]\npackages = pgreet\n\n[options.entry_points]\nconsole_scripts =\n    pgreet = pgreet:main\n",
+            ["setup.cfg"] = "[metadata]\nname = pgreet\nversion = 1.0\n\n[options]\npackages = pgreet\nscripts = bin/pfuture\n\n[options.entry_points]\nconsole_scripts =\n    pgreet = pgreet:main\n",
+            ["bin/pfuture"] = "#!/usr/bin/env python3\n\"\"\"A script whose first statement must stay its __future__ import.\"\"\"\nfrom __future__ import annotations\nimport pgreet\npgreet.main()\n",
             ["pgreet/__init__.py"] = "def main():\n    print('python ok from ' + __file__)\n",
         });
         return (f, f.Build(f.WritePackage("pgreet", TinyProject.Definition(tarball, "python"))));
@@ -51,6 +52,17 @@ public sealed class PythonBuilderTests
         Assert.AreEqual(0, run.ExitCode, run.StandardError);
         Assert.AreEqual($"python ok from /ro/{Full}/out/lib/python3.11/site-packages/pgreet/__init__.py", run.StandardOutput.Trim(),
             "the module comes from the program's own package");
+    }
+
+    [TestMethod]
+    public void AScriptWithAFutureImportStillRunsAndFindsTheModule()
+    {
+        var f = Build();
+
+        var run = EmptyRoot.Run(f.Repository, "/ro/bin/pfuture");
+
+        Assert.AreEqual(0, run.ExitCode, run.StandardError);
+        StringAssert.StartsWith(run.StandardOutput, $"python ok from /ro/{Full}/");
     }
 
     [TestMethod]
