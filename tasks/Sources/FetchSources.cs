@@ -158,14 +158,16 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
             Log.LogMessage(MessageImportance.Normal, "fetching {0}", origin);
             var result = AptGetProcess.Run(AptGet, ["source", "--download-only", "-qq", $"{package}={version}"], work,
                 TimeSpan.FromSeconds(AptTimeoutSeconds), _cancel.Token);
-            if (result.ExitCode != 0)
+            // Only the orig tarball matters (its hash is checked below): a mirror that serves it but
+            // not the .debian.tar.* makes apt-get fail after the orig is already here.
+            var orig = Directory.EnumerateFiles(work, "*.orig.tar.*")
+                .Where(f => !f.EndsWith(".asc", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).FirstOrDefault();
+            if (orig is null && result.ExitCode != 0)
             {
                 tried.Add($"{origin}: exit code {result.ExitCode} {AptGetProcess.Why(result)}".TrimEnd());
                 return null;
             }
-            var orig = Directory.EnumerateFiles(work, "*.orig.tar.*")
-                .Where(f => !f.EndsWith(".asc", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal).FirstOrDefault();
             if (orig is null)
             {
                 tried.Add($"{origin}: no .orig.tar.* among the downloaded files");
