@@ -16,9 +16,16 @@ import shutil
 import sys
 import sysconfig
 import tempfile
+import time
 import zipfile
 
 from setuptools import Command
+
+
+def _zip_time():
+    """SOURCE_DATE_EPOCH (reproducible), no earlier than 1980: ZIP cannot say earlier."""
+    epoch = max(int(os.environ.get("SOURCE_DATE_EPOCH", "0")), 315532800)
+    return time.gmtime(epoch)[:6]
 
 
 def _safe(value):
@@ -27,10 +34,30 @@ def _safe(value):
 
 class bdist_wheel(Command):
     description = "create a wheel (distri's stand-in for the wheel distribution's command)"
-    user_options = [("dist-dir=", "d", "directory to put the wheel in")]
+    # The wheel distribution's options, so setup.cfg sections and callers that set them work;
+    # only dist-dir matters here (a python-3 wheel, tagged by what the project builds).
+    user_options = [
+        ("dist-dir=", "d", "directory to put the wheel in"),
+        ("bdist-dir=", "b", "ignored"),
+        ("plat-name=", "p", "ignored"),
+        ("keep-temp", "k", "ignored"),
+        ("skip-build", None, "ignored"),
+        ("relative", None, "ignored"),
+        ("owner=", "u", "ignored"),
+        ("group=", "g", "ignored"),
+        ("universal", None, "ignored"),
+        ("compression=", None, "ignored"),
+        ("python-tag=", None, "ignored"),
+        ("build-number=", None, "ignored"),
+        ("py-limited-api=", None, "ignored"),
+    ]
+    boolean_options = ["keep-temp", "skip-build", "relative", "universal"]
 
     def initialize_options(self):
         self.dist_dir = None
+        self.bdist_dir = self.plat_name = self.owner = self.group = self.compression = None
+        self.python_tag = self.build_number = self.py_limited_api = None
+        self.keep_temp = self.skip_build = self.relative = self.universal = False
 
     def finalize_options(self):
         self.dist_dir = self.dist_dir or "dist"
@@ -92,6 +119,8 @@ class bdist_wheel(Command):
                         content = f.read()
                     digest = base64.urlsafe_b64encode(hashlib.sha256(content).digest()).rstrip(b"=").decode()
                     records.append("%s,sha256=%s,%d" % (relative, digest, len(content)))
-                    archive.write(full, relative)
+                    entry = zipfile.ZipInfo(relative, date_time=_zip_time())
+                    entry.external_attr = (os.stat(full).st_mode & 0xFFFF) << 16
+                    archive.writestr(entry, content, zipfile.ZIP_DEFLATED)
             archive.writestr(record_name, "\n".join(records + [record_name + ",,"]) + "\n")
         shutil.rmtree(root, ignore_errors=True)
