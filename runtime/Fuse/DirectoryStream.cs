@@ -49,6 +49,18 @@ internal sealed class DirectoryStream(Func<IEnumerable<ListedEntry>> entries, St
         Position++;
     }
 
+    private static readonly byte[] Dot = "."u8.ToArray();
+    private static readonly byte[] DotDot = ".."u8.ToArray();
+    private const uint DirectoryType = 0x4000; // S_IFDIR: what readdir tells of "." and ".."
+
+    /// <summary>A directory's listing as readdir shows it: "." and ".." first.</summary>
+    public static IEnumerable<ListedEntry> WithDots(ulong self, IEnumerable<ListedEntry> entries)
+    {
+        yield return new ListedEntry(Dot, self, DirectoryType);
+        yield return new ListedEntry(DotDot, Nodes.SyntheticNodes.RootId, DirectoryType);
+        foreach (var entry in entries) yield return entry;
+    }
+
     /// <summary>Forgets the walk (after an error, or on release); the next <see cref="Seek"/> starts over.</summary>
     public void Reset()
     {

@@ -168,7 +168,7 @@ internal sealed class StoreSnapshot
                     var hostDirectory = hostImage.Lookup("out/" + join.Directory);
                     var pluginDirectory = pluginImage.Lookup("out/" + join.Directory);
                     if (hostDirectory?.Type != SquashFsEntryType.Directory || pluginDirectory?.Type != SquashFsEntryType.Directory) continue;
-                    var id = host.Remember(hostDirectory, hostImage);
+                    var id = host.Remember(hostDirectory, hostImage).Id;
                     plugin.Remember(pluginDirectory, pluginImage);
                     if (!result.TryGetValue(id, out var list)) result[id] = list = [];
                     list.Add(new JoinedDirectory(plugin, pluginDirectory));
