@@ -84,7 +84,7 @@ public static class RoDaemon
         }) { Name = "fuse loop", IsBackground = true };
         using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
         using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
-        using (ControlServer.TryStart(store, fileSystem.Rescan, Log))
+        using (ControlServer.TryStart(store, fileSystem.Rescan, session.Requests.ToString, Log))
         using (WatchStore(store, fileSystem, Log))
         {
             loop.Start();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using Distri.Fuse.Native;
 using Distri.Fuse.Nodes;
@@ -20,9 +19,9 @@ internal sealed class RoFileSystem : LowLevelFileSystem
     private readonly StoreScanner _scanner;
     private readonly Action<string> _log;
     private readonly SyntheticNodes _synthetic;
-    private readonly ConcurrentDictionary<ulong, DirectoryStream> _openDirectories = new();
+    private readonly DirectoryStreams _walks = new();
     private readonly Lock _rescanLock = new();
-    private long _nextHandle;
+    private bool _zeroMessageOpenDir;
     private StoreSnapshot _snapshot;
 
     public RoFileSystem(StoreScanner scanner, IEnumerable<string> extraDirectories, Action<string> log)
@@ -59,6 +58,10 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             }
             foreach (var (parent, name) in old.HandedOut.Keys)
                 session.InvalidateEntry(parent, Encoding.Latin1.GetBytes(name));
+            // The kernel keeps directory listings (zero-message opendir): drop those a rescan may
+            // change, the synthetic directories' and those of directories plugins were or are joined into.
+            foreach (var directory in _synthetic.DirectoryIds) session.InvalidateInode(directory);
+            foreach (var host in old.JoinHosts.Union(next.AllJoins.Select(j => j.Key))) session.InvalidateInode(host);
             // Joined directories may have cached negative entries from before a plugin arrived.
             foreach (var (hostDirectory, joined) in next.AllJoins)
             {
@@ -78,6 +81,21 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             }
             return next.Generation;
         }
+    }
+
+    /// <summary>
+    /// Readdirplus on every directory, not only on the first listing the kernel reads (its "auto"
+    /// mode): attributes cost a decoded inode here, a lookup round trip per name in the kernel.
+    /// And directories opened without a round trip, where the kernel can (see <see cref="OpenDir"/>).
+    /// </summary>
+    public override void Init(ref FuseConnInfo connection)
+    {
+        if ((connection.Capable & FuseConnInfo.ReaddirPlus) != 0)
+        {
+            connection.Want |= FuseConnInfo.ReaddirPlus;
+            connection.Want &= ~FuseConnInfo.ReaddirPlusAuto;
+        }
+        _zeroMessageOpenDir = (connection.Capable & FuseConnInfo.NoOpendirSupport) != 0;
     }
 
     public override void Lookup(FuseRequest request, ulong parent, ReadOnlySpan<byte> name)
@@ -119,68 +137,98 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         else request.ReplyError(errno);
     }
 
+    /// <summary>
+    /// ENOSYS turns on the kernel's zero-message opendir: from then on it opens and releases
+    /// directories without asking, and keeps their listings in its page cache (FOPEN_KEEP_CACHE |
+    /// FOPEN_CACHE_DIR), so walking a tree a second time costs no request at all. Image listings
+    /// never change; a rescan invalidates the ones that may (see <see cref="Rescan"/>).
+    /// </summary>
     public override void OpenDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
     {
-        var directory = Resolve(ino, out var errno)?.OpenDirectory(Snapshot, out errno);
-        if (directory is null)
-        {
-            request.ReplyError(errno);
-            return;
-        }
-        var handle = (ulong)Interlocked.Increment(ref _nextHandle);
-        _openDirectories[handle] = directory;
-        info.Fh = handle;
-        request.ReplyOpen(info);
+        if (_zeroMessageOpenDir) request.ReplyError(Errno.ENOSYS);
+        else request.ReplyOpen(info);
     }
 
-    public override void ReadDir(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info)
+    public override void ReadDir(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info) =>
+        ReadDirectory(request, ino, size, Math.Max(0, offset), withAttributes: false);
+
+    public override void ReadDirPlus(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info) =>
+        ReadDirectory(request, ino, size, Math.Max(0, offset), withAttributes: true);
+
+    [ThreadStatic] private static byte[]? t_directoryBuffer;
+
+    /// <summary>
+    /// Fills one readdir(plus) reply from <paramref name="offset"/>, going on with the walk parked
+    /// there or starting one. With attributes, an entry of an immutable image directory goes out as
+    /// a lookup's answer (counted as one when it fits), so `find` or `ls -l` costs no lookup per
+    /// name; any other entry only lists its name and the kernel looks it up when it needs to.
+    /// </summary>
+    private void ReadDirectory(FuseRequest request, ulong ino, int size, long offset, bool withAttributes)
     {
-        if (!_openDirectories.TryGetValue(info.Fh, out var directory))
+        var directory = _walks.Take(ino, offset);
+        if (directory is null)
         {
-            request.ReplyError(Errno.EBADF);
-            return;
-        }
-        var buffer = new byte[size];
-        var used = 0;
-        Span<byte> terminated = stackalloc byte[SquashFsFormat.MaxNameLength + 1];
-        lock (directory.Lock)
-        {
-            try
+            directory = Resolve(ino, out var errno)?.OpenDirectory(Snapshot, out errno);
+            if (directory is null)
             {
-                directory.Seek(Math.Max(0, offset));
-                while (directory.TryPeek(out var entry))
-                {
-                    var name = entry.Name;
-                    var stat = new Stat { Ino = entry.Ino, Mode = entry.Mode };
-                    // fuse_add_direntry wants a C string; entries come without the NUL.
-                    var cName = name.Length < terminated.Length ? terminated[..(name.Length + 1)] : new byte[name.Length + 1];
-                    name.CopyTo(cName);
-                    cName[^1] = 0;
-                    var needed = request.AddDirectoryEntry(buffer.AsSpan(used), cName, stat, directory.Position + 1);
-                    if (needed > size - used) break;
-                    used += needed;
-                    directory.Advance();
-                }
-            }
-            catch (SquashFsException e)
-            {
-                directory.Reset();
-                directory.Package?.MarkBroken(e);
-                request.ReplyError(Errno.EIO);
+                request.ReplyError(errno);
                 return;
             }
         }
+        var buffer = t_directoryBuffer is { } b && b.Length >= size ? b : t_directoryBuffer = new byte[Math.Max(size, 128 * 1024)];
+        var used = 0;
+        Span<byte> terminated = stackalloc byte[SquashFsFormat.MaxNameLength + 1];
+        var more = false;
+        try
+        {
+            directory.Seek(offset);
+            while (directory.TryPeek(out var entry))
+            {
+                var name = entry.Name;
+                // fuse_add_direntry wants a C string; entries come without the NUL.
+                var cName = name.Length < terminated.Length ? terminated[..(name.Length + 1)] : new byte[name.Length + 1];
+                name.CopyTo(cName);
+                cName[^1] = 0;
+                var room = buffer.AsSpan(used, size - used);
+                int needed;
+                ImageNode? node = null;
+                if (withAttributes)
+                {
+                    node = entry.Package?.Remember(inodeNumber: (uint)entry.Ino, entry.InodeReference); // the id's low half
+                    var answer = node is null
+                        ? new FuseEntryParam { Attr = new Stat { Ino = entry.Ino, Mode = entry.Mode } }
+                        : new FuseEntryParam { Ino = node.Id, Attr = node.Stat, AttrTimeout = RoNode.ImmutableTimeout, EntryTimeout = RoNode.ImmutableTimeout };
+                    needed = request.AddDirectoryEntryPlus(room, cName, answer, directory.Position + 1);
+                }
+                else
+                {
+                    needed = request.AddDirectoryEntry(room, cName, new Stat { Ino = entry.Ino, Mode = entry.Mode }, directory.Position + 1);
+                }
+                if (needed > room.Length)
+                {
+                    more = true;
+                    break;
+                }
+                node?.Package.AddLookup();
+                used += needed;
+                directory.Advance();
+            }
+        }
+        catch (SquashFsException e)
+        {
+            directory.Reset();
+            directory.Package?.MarkBroken(e);
+            request.ReplyError(Errno.EIO);
+            return;
+        }
+        // A walk with entries left waits for the reader's next call; a finished one is dropped.
+        if (more) _walks.Park(ino, directory);
+        else directory.Reset();
         request.ReplyBuffer(buffer.AsSpan(0, used));
     }
 
-    public override void ReleaseDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
-    {
-        if (_openDirectories.TryRemove(info.Fh, out var directory))
-        {
-            lock (directory.Lock) directory.Reset();
-        }
-        request.ReplyError(0);
-    }
+    // Only before zero-message opendir is on (or on kernels without it): there are no handles to release.
+    public override void ReleaseDir(FuseRequest request, ulong ino, ref FuseFileInfo info) => request.ReplyError(0);
 
     public override void GetXattr(FuseRequest request, ulong ino, string name, int size)
     {

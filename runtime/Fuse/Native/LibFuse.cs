@@ -75,6 +75,9 @@ internal static unsafe partial class LibFuse
     [LibraryImport(Library, EntryPoint = "fuse_add_direntry")]
     public static partial nuint AddDirentry(IntPtr request, byte* buffer, nuint size, byte* name, Stat* attr, long nextOffset);
 
+    [LibraryImport(Library, EntryPoint = "fuse_add_direntry_plus")]
+    public static partial nuint AddDirentryPlus(IntPtr request, byte* buffer, nuint size, byte* name, FuseEntryParam* entry, long nextOffset);
+
     [LibraryImport(Library, EntryPoint = "fuse_lowlevel_notify_inval_entry")]
     public static partial int NotifyInvalEntry(IntPtr session, ulong parent, byte* name, nuint nameLength);
 

@@ -169,12 +169,15 @@ internal sealed class ImageNode(StorePackage package, SquashFsImage image, Squas
     /// <summary>
     /// This directory's entries, then those of plugin directories joined into it that no earlier
     /// directory has. Names go to the kernel as the image stores them (the reader has already refused
-    /// '/', NUL, "." and ".."); shadowing is checked with lookups, so nothing is collected.
+    /// '/', NUL, "." and ".."); shadowing is checked with lookups, so nothing is collected. Entries
+    /// of a directory nothing is joined into can be handed out with their attributes (readdirplus);
+    /// a joined directory's may change with a rescan, so the kernel looks those up.
     /// </summary>
     private IEnumerable<ListedEntry> Entries(JoinedDirectory[] joined)
     {
+        var immutable = joined.Length == 0 ? Package : null;
         foreach (var entry in Image.ReadDirectoryRaw(Inode))
-            yield return new ListedEntry(entry.Name, Package.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
+            yield return new ListedEntry(entry.Name, Package.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type), immutable, entry.InodeReference);
         for (var i = 0; i < joined.Length; i++)
         {
             if (joined[i].Plugin.Image is not { } pluginImage) continue;

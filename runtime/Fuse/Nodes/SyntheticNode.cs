@@ -66,21 +66,27 @@ internal abstract class SyntheticNode(ulong id, string key, SyntheticNodes table
         request.ReplyEntry(entry);
     }
 
-    protected Stat NewStat(uint mode, ulong links)
+    /// <summary>
+    /// Attributes dated when <paramref name="snapshot"/> was taken: the kernel keeps directory
+    /// listings and drops one whose directory's mtime moved, so even a listing read while a rescan
+    /// went on is not kept past it.
+    /// </summary>
+    protected Stat NewStat(StoreSnapshot snapshot, uint mode, ulong links)
     {
-        var time = new Timespec { Seconds = Table.StartTime };
+        var taken = snapshot.Taken;
+        var time = new Timespec { Seconds = taken.ToUnixTimeSeconds(), Nanoseconds = taken.Ticks % TimeSpan.TicksPerSecond * 100 };
         return new Stat { Ino = Id, Nlink = links, Mode = mode, BlockSize = 4096, Atime = time, Mtime = time, Ctime = time };
     }
 
     protected static ListedEntry Entry(string name, ulong ino, uint mode) => new(Encoding.UTF8.GetBytes(name), ino, mode);
 }
 
-/// <summary>A synthetic directory: always there once made, dated when the daemon started.</summary>
+/// <summary>A synthetic directory: always there once made.</summary>
 internal abstract class SyntheticDirectory(ulong id, string key, SyntheticNodes table) : SyntheticNode(id, key, table)
 {
     public override bool TryStat(StoreSnapshot snapshot, out Stat stat, out int errno)
     {
-        stat = NewStat(DirectoryMode, links: 2);
+        stat = NewStat(snapshot, DirectoryMode, links: 2);
         errno = 0;
         return true;
     }
@@ -173,7 +179,7 @@ internal sealed class ExchangeLinkNode(ulong id, string path, string key, Synthe
         stat = default;
         errno = Errno.ENOENT;
         if (Target(snapshot) is not { } target) return false;
-        stat = NewStat(SymlinkMode, links: 1);
+        stat = NewStat(snapshot, SymlinkMode, links: 1);
         stat.Size = Encoding.UTF8.GetByteCount(target);
         errno = 0;
         return true;

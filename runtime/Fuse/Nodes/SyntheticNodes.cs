@@ -31,8 +31,8 @@ internal sealed class SyntheticNodes
     /// <summary>The names <c>--extra-dir</c> shows as empty directories at the root.</summary>
     public SortedSet<string> ExtraDirectories { get; }
 
-    /// <summary>When the daemon started: the times synthetic nodes show.</summary>
-    public long StartTime { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    /// <summary>The synthetic directories the kernel may hold now (the root always).</summary>
+    public IEnumerable<ulong> DirectoryIds => _nodes.Values.OfType<SyntheticDirectory>().Select(d => d.Id);
 
     /// <summary>The node with <paramref name="id"/>, unless the kernel forgot it (or never had it).</summary>
     public SyntheticNode? Find(ulong id) => _nodes.TryGetValue(id, out var node) ? node : null;

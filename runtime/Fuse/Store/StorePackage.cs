@@ -148,4 +148,15 @@ internal sealed class StorePackage
         if (_nodes.TryGetValue(inode.InodeNumber, out var known)) return known;
         return _nodes.GetOrAdd(inode.InodeNumber, new ImageNode(this, image, inode, NodeId(inode.InodeNumber)));
     }
+
+    /// <summary>
+    /// The node of a directory entry (its inode number and reference) to hand out with the listing:
+    /// the one kept since the kernel first got it, else decoded now. Null when the image is closed.
+    /// </summary>
+    public ImageNode? Remember(uint inodeNumber, long inodeReference)
+    {
+        if (_nodes.TryGetValue(inodeNumber, out var known) && known.Inode.InodeReference == inodeReference) return known;
+        if (Image is not { } image) return null;
+        return Remember(image.GetInode(inodeReference), image);
+    }
 }

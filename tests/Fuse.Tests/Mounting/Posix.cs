@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Fuse.Tests.Mounting;
 
 /// <summary>
-/// The system calls .NET does not expose: holding a directory open (each open is one FUSE opendir),
-/// reading it from an offset of our choosing (seekdir), xattrs; and a process's memory use.
+/// The system calls .NET does not expose: holding a directory open, reading it from an offset of
+/// our choosing (seekdir), walking and stat'ing relative to a directory handle (so no path above it
+/// is looked up again), xattrs; and a process's memory use.
 /// </summary>
 internal static partial class Posix
 {
@@ -27,6 +28,73 @@ internal static partial class Posix
         var buffer = new byte[32768];
         var n = getdents64(fd, buffer, (nuint)buffer.Length);
         return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Opens <paramref name="name"/> in the directory <paramref name="directoryFd"/>, not following a final symlink; -errno on failure.</summary>
+    public static int OpenAt(int directoryFd, string name, bool directory)
+    {
+        const int O_NOFOLLOW = 0x20000;
+        var fd = openat(directoryFd, name, (directory ? O_RDONLY_DIRECTORY : 0) | O_NOFOLLOW);
+        return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>lstat of <paramref name="name"/> in the directory <paramref name="directoryFd"/>: 0, or -errno.</summary>
+    public static int StatAt(int directoryFd, string name)
+    {
+        const int AT_SYMLINK_NOFOLLOW = 0x100;
+        var stat = new byte[256]; // struct stat is 144 bytes on x86_64
+        return fstatat(directoryFd, name, stat, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>A directory's entries from the start to the end, without "." and "..": names and d_type.</summary>
+    public static List<(string Name, byte Type)> List(int fd)
+    {
+        if (lseek(fd, 0, SEEK_SET) < 0) throw new IOException($"lseek: errno {Marshal.GetLastPInvokeError()}");
+        var entries = new List<(string, byte)>();
+        var buffer = new byte[32768];
+        nint n;
+        while ((n = getdents64(fd, buffer, (nuint)buffer.Length)) > 0)
+        {
+            // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name (NUL-terminated).
+            for (var at = 0; at < n; at += BitConverter.ToUInt16(buffer, at + 16))
+            {
+                var name = buffer.AsSpan(at + 19);
+                var text = System.Text.Encoding.UTF8.GetString(name[..name.IndexOf((byte)0)]);
+                if (text is not ("." or "..")) entries.Add((text, buffer[at + 18]));
+            }
+        }
+        if (n < 0) throw new IOException($"getdents64: errno {Marshal.GetLastPInvokeError()}");
+        return entries;
+    }
+
+    /// <summary>
+    /// Lists every directory below <paramref name="directoryFd"/>, lstat's every entry and, with
+    /// <paramref name="readFiles"/>, opens and reads every regular file; returns the entries seen.
+    /// </summary>
+    public static int WalkAt(int directoryFd, bool readFiles = false)
+    {
+        const byte DT_DIR = 4, DT_REG = 8;
+        var seen = 0;
+        foreach (var (name, type) in List(directoryFd))
+        {
+            seen++;
+            if (StatAt(directoryFd, name) is var error and < 0) throw new IOException($"lstat {name}: errno {-error}");
+            if (type == DT_DIR || (readFiles && type == DT_REG))
+            {
+                var fd = OpenAt(directoryFd, name, type == DT_DIR);
+                if (fd < 0) throw new IOException($"open {name}: errno {-fd}");
+                try
+                {
+                    if (type == DT_DIR) seen += WalkAt(fd, readFiles);
+                    else while (read(fd, new byte[4096], 4096) > 0) { }
+                }
+                finally
+                {
+                    close(fd);
+                }
+            }
+        }
+        return seen;
     }
 
     /// <summary>listxattr(2) with a buffer of <paramref name="size"/> bytes: the list's length, or -errno.</summary>
@@ -68,6 +136,15 @@ internal static partial class Posix
 
     [LibraryImport("libc")]
     private static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int openat(int directoryFd, string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int fstatat(int directoryFd, string path, [Out] byte[] stat, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint read(int fd, [Out] byte[] buffer, nuint count);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial long lseek(int fd, long offset, int whence);

@@ -14,11 +14,14 @@ internal sealed partial class RoMount : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
 
-    private RoMount(Process process, string mountPoint)
+    private RoMount(Process process, string store, string mountPoint)
     {
         _process = process;
+        Store = store;
         MountPoint = mountPoint;
     }
+
+    public string Store { get; }
 
     public string MountPoint { get; }
 
@@ -37,7 +40,7 @@ internal sealed partial class RoMount : IDisposable
     public static RoMount Start(string store, string mountPoint, params string[] options)
     {
         var process = StartDaemon(store, mountPoint, options);
-        var mount = new RoMount(process, mountPoint);
+        var mount = new RoMount(process, store, mountPoint);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
@@ -81,6 +84,16 @@ internal sealed partial class RoMount : IDisposable
         foreach (var o in options) info.ArgumentList.Add(o);
         info.ArgumentList.Add(mountPoint);
         return Process.Start(info)!;
+    }
+
+    /// <summary>The kernel requests the daemon has served so far, by kind (lookup, getattr, readdirplus, …).</summary>
+    public Dictionary<string, long> Requests()
+    {
+        var socket = Distri.Fuse.Control.FuseControl.SocketPath(Store, _process.Id);
+        var reply = Distri.Fuse.Control.FuseControl.AskAsync(socket, "requests", TimeSpan.FromSeconds(30)).GetAwaiter().GetResult()
+            ?? throw new AssertFailedException($"the daemon did not answer on {socket}");
+        return reply.Split(' ').Skip(1).Select(p => p.Split('='))
+            .ToDictionary(p => p[0], p => long.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public static bool IsMounted(string mountPoint) =>
