@@ -17,6 +17,11 @@ internal static class DownloadPipeline
     public const int BufferSize = 1 << 20;
     private const int Depth = 4;
 
+    // Writes go out in pieces of this size: on the development VM (Linux 6.18, ext4) writing 900 MB
+    // into the page cache cost 0.26 s of system time in 128 KiB writes and 2.0-2.3 s in 1 MiB
+    // writes of the same buffer (256 KiB: 0.54 s); curl's 16 KiB writes are on the cheap side too.
+    private const int WriteSize = 128 << 10;
+
     /// <summary>
     /// Fills buffers with <paramref name="fill"/> (0 = the end) until the end or until more than
     /// <paramref name="limit"/> bytes came; hashes every byte into <paramref name="hash"/> and writes
@@ -60,7 +65,11 @@ internal static class DownloadPipeline
             long offset = 0;
             await foreach (var chunk in hashed.Reader.ReadAllAsync(token).ConfigureAwait(false))
             {
-                RandomAccess.Write(target, chunk.Buffer.AsSpan(0, chunk.Count), offset);
+                for (var at = 0; at < chunk.Count; at += WriteSize)
+                {
+                    var piece = chunk.Buffer.AsSpan(at, Math.Min(WriteSize, chunk.Count - at));
+                    RandomAccess.Write(target, piece, offset + at);
+                }
                 offset += chunk.Count;
                 written(chunk.Count);
                 free.Writer.TryWrite(chunk.Buffer);
