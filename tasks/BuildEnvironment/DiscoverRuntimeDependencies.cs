@@ -1,14 +1,15 @@
 using Distri.Packages;
+using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
 namespace Distri.Tasks.BuildEnvironment;
 
 /// <summary>
-/// After install, before pack: the package's runtime closure. Direct dependencies are discovered
-/// in the installed files (<see cref="RuntimeDependencyScanner"/>) plus the declared ones; each
-/// one's own recorded closure is added from its meta, so the result is transitive and installing
-/// needs no recursion. Host libraries become system requirements.
+/// After install, before pack: the package's direct runtime dependencies, discovered in the
+/// installed files (<see cref="RuntimeDependencyScanner"/>) plus the declared ones. Publishing
+/// closes them over their metas (<see cref="PackageClosure"/>), so the meta's list is transitive
+/// and installing needs no recursion.
 /// </summary>
 public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
 {
@@ -31,9 +32,10 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
     /// <summary>Declared runtime dependencies: full names, or package names (the newest in the repository).</summary>
     public ITaskItem[] DeclaredRuntimeDependencies { get; set; } = [];
 
-    public string? ProjectFile { get; set; }
+    [Required]
+    public string ProjectFile { get; set; } = "";
 
-    /// <summary>The transitive runtime closure, sorted full names (the meta's runtimeDependencies).</summary>
+    /// <summary>The direct runtime dependencies, sorted full names (never self).</summary>
     [Output]
     public ITaskItem[] RuntimeDependencies { get; private set; } = [];
 
@@ -46,10 +48,9 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
         scanner.ScanAll();
         foreach (var line in scanner.Trace) Log.LogMessage(MessageImportance.Low, "{0}", line);
         foreach (var missing in scanner.Unresolved)
-            BuildEnvironmentErrors.Warn(Log, BuildEnvironmentErrors.UnresolvedLibrary, ProjectFile,
-                $"{self}: {missing} is provided by no package in the build closure; declare the dependency");
+            Log.LogWarning(Messages.UnresolvedRuntimeDependency, ProjectFile, self, missing);
 
-        var repository = new PackageClosure(string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
+        var repository = PackageClosure.For(RepositoryDirectory, ToolchainRepositoryDirectory);
         var direct = new HashSet<PackageFullName>(scanner.Packages);
         foreach (var declared in DeclaredRuntimeDependencies)
         {
@@ -58,14 +59,12 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
             if ((PackageFullName.TryParse(text, out var parsed) ? parsed : repository.Newest(text)) is { } full)
                 direct.Add(full);
             else
-                BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.UnbuiltDependency, ProjectFile, $"declared runtime dependency '{text}' is not built (no meta in {RepositoryDirectory})");
+                Log.LogDependencyError(Messages.UnbuiltDependency, ProjectFile, text, text, $"no meta in {RepositoryDirectory}");
         }
-        var closure = repository.Close(direct, requireImage: false);
-        foreach (var (code, file, message) in repository.Problems)
-            BuildEnvironmentErrors.Log(Log, code, file ?? ProjectFile, message);
-        closure.Remove(self);
-        RuntimeDependencies = [.. closure.Select(c => (ITaskItem)new TaskItem(c.ToString()))];
-        Log.LogMessage(MessageImportance.Normal, "{0} runtime closure: {1}", self, closure.Count == 0 ? "(none)" : string.Join(", ", closure));
+        direct.Remove(self);
+        var sorted = direct.Order().ToList();
+        RuntimeDependencies = [.. sorted.Select(c => (ITaskItem)new TaskItem(c.ToString()))];
+        Log.LogMessage(MessageImportance.Normal, "{0} runtime dependencies: {1}", self, sorted.Count == 0 ? "(none)" : string.Join(", ", sorted));
         return !Log.HasLoggedErrors;
     }
 }

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text;
+using Distri.Linux;
 using Distri.Packages;
 using Distri.Tasks.Elf;
 
@@ -13,7 +13,7 @@ namespace Distri.Tasks.BuildEnvironment;
 /// Paths under <c>/ro/&lt;self&gt;</c> map to the image root, other <c>/ro</c> paths to the build's
 /// view. Nothing resolves to the host: a package needs nothing but packages.
 /// </summary>
-public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
+public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
 {
     private static readonly string[] PkgConfigDirectories = ["lib/pkgconfig", "share/pkgconfig"];
 
@@ -46,7 +46,7 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
     /// </summary>
     public void ScanFile(string path)
     {
-        if (!IsRegularFile(path)) return;
+        if (!RegularFile.Is(path)) return;
         Span<byte> magic = stackalloc byte[4];
         using (var stream = File.OpenRead(path))
         {
@@ -220,22 +220,4 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
             }
         }
     }
-
-    /// <summary>
-    /// lstat's file type, without following a symlink. statx rather than lstat because its layout is
-    /// the same on every architecture (struct stat is not), and .NET exposes no file type beyond
-    /// directory and symlink.
-    /// </summary>
-    private static unsafe bool IsRegularFile(string path)
-    {
-        const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, StatxType = 0x1, ModeOffset = 28;
-        const ushort TypeMask = 0xF000, Regular = 0x8000;
-        byte* statx = stackalloc byte[256];
-        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, statx) != 0)
-            throw new IOException($"statx {path}: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
-        return (*(ushort*)(statx + ModeOffset) & TypeMask) == Regular;
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int Statx(int dirFd, string path, int flags, uint mask, byte* buffer);
 }

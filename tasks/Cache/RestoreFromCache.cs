@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Packages;
 using Distri.Tasks.Diagnostics;
 using Distri.Tasks.Images;
@@ -47,7 +48,7 @@ public sealed class RestoreFromCache : Microsoft.Build.Utilities.Task
                 return true;
             }
             Directory.CreateDirectory(RepositoryDirectory);
-            temp = LocalRepository.TempName(RepositoryDirectory, StoreLayout.ImageFileName(full));
+            temp = AtomicFile.TempPath(Path.Combine(RepositoryDirectory, StoreLayout.ImageFileName(full)));
             var imageName = BuildCache.ImageName(InputDigest);
             if (!cache.Download(imageName, temp))
             {

@@ -1,4 +1,5 @@
 using Distri.Packages;
+using Distri.Tasks.BuildEnvironment;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
@@ -6,7 +7,7 @@ namespace Distri.Tasks.Images;
 
 /// <summary>
 /// Publishes a packed image into the local repository: <c>&lt;full&gt;.meta.yaml</c> (with the runtime
-/// closure read from the dependencies' metas) and the image (<see cref="LocalRepository.Publish"/>).
+/// closure: the direct runtime dependencies closed over their metas by <see cref="PackageClosure"/>) and the image (<see cref="LocalRepository.Publish"/>).
 /// A full name the repository holds from other inputs is refused (DST4004): it is immutable.
 /// </summary>
 public sealed class PublishPackage : Microsoft.Build.Utilities.Task
@@ -38,33 +39,19 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
     {
         var name = PackageFullName.Parse(FullName);
         Directory.CreateDirectory(RepositoryDirectory);
-        var closure = new SortedSet<string>(StringComparer.Ordinal);
-        // The one multi-repository lookup (the distribution's own, then a prebuilt toolchain's).
-        var repositories = new Distri.Tasks.BuildEnvironment.PackageClosure(
-            string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
+        var direct = new List<PackageFullName>();
         foreach (var dependency in RuntimeDependencies)
         {
-            var full = dependency.ItemSpec;
-            if (full == FullName) continue;
-            var depMeta = PackageFullName.TryParse(full, out var parsed)
-                ? Path.Combine(repositories.RepositoryOf(parsed), StoreLayout.MetaFileName(parsed))
-                : Path.Combine(RepositoryDirectory, full + StoreLayout.MetaExtension);
-            if (!File.Exists(depMeta))
-            {
-                Log.LogError(Messages.UnbuiltDependency, DefinitionFile, "RuntimeDependency", dependency.Meta("Name"), full, depMeta);
-                continue;
-            }
-            try
-            {
-                closure.Add(full);
-                closure.UnionWith(Yaml.ReadMeta(depMeta).RuntimeDependencies);
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException)
-            {
-                Log.LogError(Messages.BadDependencyMeta, DefinitionFile, full, e.Message);
-            }
+            if (!PackageFullName.TryParse(dependency.ItemSpec, out var full, out var error))
+                Log.LogDependencyError(Messages.InvalidName, DefinitionFile, dependency.Meta("Name") ?? dependency.ItemSpec, $"runtime dependency {error}");
+            else if (full != name)
+                direct.Add(full);
         }
-        closure.Remove(FullName);
+        var repositories = PackageClosure.For(RepositoryDirectory, ToolchainRepositoryDirectory);
+        var closure = repositories.Close(direct, requireImage: false);
+        foreach (var problem in repositories.Problems)
+            Log.LogDependencyError(problem.Message, DefinitionFile, problem.Package.Name, problem.Args);
+        closure.Remove(name);
         if (Log.HasLoggedErrors) return false;
 
         if (InputDigest is { Length: > 0 } digest && LocalRepository.Conflict(RepositoryDirectory, name, digest) is { } published)
@@ -82,7 +69,7 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
                 Revision = name.Revision,
                 SourceUrl = SourceUrl,
                 SourcePackage = string.IsNullOrWhiteSpace(SourcePackage) ? null : SourcePackage,
-                RuntimeDependencies = [.. closure],
+                RuntimeDependencies = [.. closure.Select(c => c.ToString())],
                 ExchangeDirectories = [.. ExchangeDirectories.Select(e => new ExchangeDirectory { Directory = e.ItemSpec, Host = e.GetMetadata("Host") })],
                 InputDigest = InputDigest,
                 ImageSha256 = LocalRepository.Sha256(ImagePath),

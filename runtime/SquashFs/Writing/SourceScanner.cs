@@ -1,5 +1,6 @@
 using System.IO.Enumeration;
 using System.Text;
+using Distri.Linux;
 using Distri.SquashFs.Format;
 
 namespace Distri.SquashFs.Writing;
@@ -89,7 +90,7 @@ internal sealed class SourceScanner(SquashFsWriterOptions options, IdTable ids, 
         directory.Children = children;
     }
 
-    private ImageInode CreateInode(string path, in LibC.Statx st)
+    private ImageInode CreateInode(string path, in Statx st)
     {
         var type = st.FileType switch
         {

@@ -15,10 +15,11 @@ public sealed class KernelCacheTests
 
     private static readonly string[] RoundTrips = ["lookup", "getattr", "readlink", "open", "read", "opendir", "readdir", "readdirplus", "releasedir", "getxattr", "listxattr"];
 
-    private static RoMount MountTree(TempDirectory temp)
+    private static RoMount MountTree(TempDirectory temp, out string store)
     {
-        var store = new TestStore(temp);
-        store.Add("tree-amd64-1-1", root =>
+        var tree = new TestStore(temp);
+        store = tree.Directory;
+        tree.Add("tree-amd64-1-1", root =>
         {
             for (var d = 0; d < 5; d++)
             {
@@ -27,7 +28,7 @@ public sealed class KernelCacheTests
                 File.CreateSymbolicLink(Path.Combine(directory, "link"), "file0");
             }
         });
-        return RoMount.Start(store.Directory, temp.CreateDirectory("ro"));
+        return RoMount.Start(tree.Directory, temp.CreateDirectory("ro"));
     }
 
     private static Dictionary<string, long> Delta(Dictionary<string, long> before, Dictionary<string, long> after) =>
@@ -40,14 +41,14 @@ public sealed class KernelCacheTests
     {
         Requires.Fuse();
         using var temp = new TempDirectory("fuse-rdplus");
-        using var mount = MountTree(temp);
+        using var mount = MountTree(temp, out var store);
         var fd = Posix.Open(mount["tree-amd64-1-1/out/dir0"]);
         try
         {
-            var before = mount.Requests();
+            var before = DaemonRequests.Of(mount, store);
             var entries = Posix.List(fd);
             foreach (var (name, _) in entries) Assert.AreEqual(0, Posix.StatAt(fd, name), name);
-            var delta = Delta(before, mount.Requests());
+            var delta = Delta(before, DaemonRequests.Of(mount, store));
 
             Assert.HasCount(201, entries);
             Assert.AreEqual(0L, delta["lookup"], $"readdirplus answered for every name: {Show(delta)}");
@@ -65,14 +66,14 @@ public sealed class KernelCacheTests
     {
         Requires.Fuse();
         using var temp = new TempDirectory("fuse-warm");
-        using var mount = MountTree(temp);
+        using var mount = MountTree(temp, out var store);
         var fd = Posix.Open(mount["tree-amd64-1-1/out"]);
         try
         {
             Assert.AreEqual(5 + 5 * 201, Posix.WalkAt(fd, readFiles: true));
-            var before = mount.Requests();
+            var before = DaemonRequests.Of(mount, store);
             Assert.AreEqual(5 + 5 * 201, Posix.WalkAt(fd, readFiles: true));
-            var delta = Delta(before, mount.Requests());
+            var delta = Delta(before, DaemonRequests.Of(mount, store));
 
             Assert.IsTrue(delta.Values.All(n => n == 0), $"entries, attributes, listings and contents all came from the kernel's caches: {Show(delta)}");
         }
@@ -87,14 +88,14 @@ public sealed class KernelCacheTests
     {
         Requires.Fuse();
         using var temp = new TempDirectory("fuse-negative");
-        using var mount = MountTree(temp);
+        using var mount = MountTree(temp, out var store);
         var fd = Posix.Open(mount["tree-amd64-1-1/out/dir1"]);
         try
         {
-            var before = mount.Requests();
+            var before = DaemonRequests.Of(mount, store);
             Assert.AreEqual(-ENOENT, Posix.StatAt(fd, "missing"));
             Assert.AreEqual(-ENOENT, Posix.StatAt(fd, "missing"));
-            Assert.AreEqual(1L, Delta(before, mount.Requests())["lookup"], "the kernel keeps the negative entry");
+            Assert.AreEqual(1L, Delta(before, DaemonRequests.Of(mount, store))["lookup"], "the kernel keeps the negative entry");
         }
         finally
         {
@@ -107,12 +108,12 @@ public sealed class KernelCacheTests
     {
         Requires.Fuse();
         using var temp = new TempDirectory("fuse-noopen");
-        using var mount = MountTree(temp);
+        using var mount = MountTree(temp, out var store);
         var fd = Posix.Open(mount["tree-amd64-1-1/out"]);
         try
         {
             Posix.WalkAt(fd, readFiles: true);
-            var counts = mount.Requests();
+            var counts = DaemonRequests.Of(mount, store);
 
             // The first open of each kind is answered ENOSYS, which tells the kernel not to ask again.
             Assert.IsLessThanOrEqualTo(1L, counts["open"], $"1000 files opened: {Show(counts)}");

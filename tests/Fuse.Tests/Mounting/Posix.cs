@@ -1,69 +1,70 @@
 using System.Runtime.InteropServices;
+using Distri.Linux;
 
 namespace Fuse.Tests.Mounting;
 
 /// <summary>
-/// The system calls .NET does not expose: holding a directory open, reading it from an offset of
-/// our choosing (seekdir), walking and stat'ing relative to a directory handle (so no path above it
-/// is looked up again), xattrs; and a process's memory use.
+/// What the tests ask of a mount in system calls .NET does not expose, answered the kernel's way
+/// (a length or -errno): holding a directory open, reading it from an offset of our choosing
+/// (seekdir), walking and stat'ing relative to a directory handle (so no path above it is looked up
+/// again), xattrs with buffers of a chosen size.
 /// </summary>
-internal static partial class Posix
+internal static unsafe class Posix
 {
-    private const int O_RDONLY_DIRECTORY = 0x10000; // O_RDONLY | O_DIRECTORY
-    private const int SEEK_SET = 0;
-
     /// <summary>Opens a directory; the descriptor must be given to <see cref="Close"/>.</summary>
     public static int Open(string path)
     {
-        var fd = open(path, O_RDONLY_DIRECTORY);
-        return fd >= 0 ? fd : throw new IOException($"open {path}: errno {Marshal.GetLastPInvokeError()}");
+        var fd = LibC.open(path, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC);
+        return fd >= 0 ? fd : throw LibC.Error("open", path);
     }
 
-    public static void Close(int fd) => close(fd);
+    public static void Close(int fd) => LibC.close(fd);
 
     /// <summary>One getdents64 call from <paramref name="offset"/>: the bytes returned, or -errno.</summary>
     public static long ReadFrom(int fd, long offset)
     {
-        if (lseek(fd, offset, SEEK_SET) < 0) return -Marshal.GetLastPInvokeError();
+        if (LibC.lseek(fd, offset, LibC.SEEK_SET) < 0) return -Marshal.GetLastPInvokeError();
         var buffer = new byte[32768];
-        var n = getdents64(fd, buffer, (nuint)buffer.Length);
-        return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+        fixed (byte* b = buffer)
+            return Answer(LibC.getdents64(fd, b, (nuint)buffer.Length));
     }
 
-    /// <summary>Opens <paramref name="name"/> in the directory <paramref name="directoryFd"/>, not following a final symlink; -errno on failure.</summary>
+    /// <summary>Opens <paramref name="name"/> in the directory <paramref name="directoryFd"/>, not following a symlink; -errno on failure.</summary>
     public static int OpenAt(int directoryFd, string name, bool directory)
     {
-        const int O_NOFOLLOW = 0x20000;
-        var fd = openat(directoryFd, name, (directory ? O_RDONLY_DIRECTORY : 0) | O_NOFOLLOW);
+        var flags = LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NOFOLLOW | (directory ? LibC.O_DIRECTORY : 0);
+        var fd = LibC.openat2(directoryFd, name, new OpenHow { Flags = (ulong)flags, Resolve = LibC.RESOLVE_BENEATH });
         return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
     }
 
     /// <summary>lstat of <paramref name="name"/> in the directory <paramref name="directoryFd"/>: 0, or -errno.</summary>
     public static int StatAt(int directoryFd, string name)
     {
-        const int AT_SYMLINK_NOFOLLOW = 0x100;
-        var stat = new byte[256]; // struct stat is 144 bytes on x86_64
-        return fstatat(directoryFd, name, stat, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -Marshal.GetLastPInvokeError();
+        Statx stat;
+        return LibC.statx(directoryFd, name, LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, &stat) == 0 ? 0 : -Marshal.GetLastPInvokeError();
     }
 
     /// <summary>A directory's entries from the start to the end, without "." and "..": names and d_type.</summary>
     public static List<(string Name, byte Type)> List(int fd)
     {
-        if (lseek(fd, 0, SEEK_SET) < 0) throw new IOException($"lseek: errno {Marshal.GetLastPInvokeError()}");
+        if (LibC.lseek(fd, 0, LibC.SEEK_SET) < 0) throw LibC.Error("lseek", $"fd {fd}");
         var entries = new List<(string, byte)>();
         var buffer = new byte[32768];
         nint n;
-        while ((n = getdents64(fd, buffer, (nuint)buffer.Length)) > 0)
+        fixed (byte* b = buffer)
         {
-            // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name (NUL-terminated).
-            for (var at = 0; at < n; at += BitConverter.ToUInt16(buffer, at + 16))
+            while ((n = LibC.getdents64(fd, b, (nuint)buffer.Length)) > 0)
             {
-                var name = buffer.AsSpan(at + 19);
-                var text = System.Text.Encoding.UTF8.GetString(name[..name.IndexOf((byte)0)]);
-                if (text is not ("." or "..")) entries.Add((text, buffer[at + 18]));
+                // struct linux_dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name (NUL-terminated).
+                for (var at = 0; at < n; at += BitConverter.ToUInt16(buffer, at + 16))
+                {
+                    var name = buffer.AsSpan(at + 19);
+                    var text = System.Text.Encoding.UTF8.GetString(name[..name.IndexOf((byte)0)]);
+                    if (text is not ("." or "..")) entries.Add((text, buffer[at + 18]));
+                }
             }
         }
-        if (n < 0) throw new IOException($"getdents64: errno {Marshal.GetLastPInvokeError()}");
+        if (n < 0) throw LibC.Error("getdents64", $"fd {fd}");
         return entries;
     }
 
@@ -78,20 +79,25 @@ internal static partial class Posix
         foreach (var (name, type) in List(directoryFd))
         {
             seen++;
-            if (StatAt(directoryFd, name) is var error and < 0) throw new IOException($"lstat {name}: errno {-error}");
-            if (type == DT_DIR || (readFiles && type == DT_REG))
+            if (StatAt(directoryFd, name) is var error and < 0) throw LibC.Error("statx", name, -error);
+            if (type != DT_DIR && !(readFiles && type == DT_REG)) continue;
+            var fd = OpenAt(directoryFd, name, type == DT_DIR);
+            if (fd < 0) throw LibC.Error("openat2", name, -fd);
+            if (type == DT_DIR)
             {
-                var fd = OpenAt(directoryFd, name, type == DT_DIR);
-                if (fd < 0) throw new IOException($"open {name}: errno {-fd}");
                 try
                 {
-                    if (type == DT_DIR) seen += WalkAt(fd, readFiles);
-                    else while (read(fd, new byte[4096], 4096) > 0) { }
+                    seen += WalkAt(fd, readFiles);
                 }
                 finally
                 {
-                    close(fd);
+                    LibC.close(fd);
                 }
+            }
+            else
+            {
+                using var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+                file.CopyTo(Stream.Null);
             }
         }
         return seen;
@@ -100,55 +106,22 @@ internal static partial class Posix
     /// <summary>listxattr(2) with a buffer of <paramref name="size"/> bytes: the list's length, or -errno.</summary>
     public static long ListXattr(string path, int size)
     {
-        var n = listxattr(path, new byte[size], (nuint)size);
-        return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+        fixed (byte* b = new byte[size])
+            return Answer(LibC.listxattr(path, b, (nuint)size));
     }
 
     /// <summary>getxattr(2) with a buffer of <paramref name="size"/> bytes: the value's length, or -errno.</summary>
     public static long GetXattr(string path, string name, int size)
     {
-        var n = getxattr(path, name, new byte[size], (nuint)size);
-        return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+        fixed (byte* b = new byte[size])
+            return Answer(LibC.getxattr(path, name, b, (nuint)size));
     }
 
     public static void SetXattr(string path, string name, byte[] value)
     {
-        if (setxattr(path, name, value, (nuint)value.Length, 0) != 0)
-            throw new IOException($"setxattr {path} {name}: errno {Marshal.GetLastPInvokeError()}");
+        fixed (byte* v = value)
+            if (LibC.setxattr(path, name, v, (nuint)value.Length, 0) != 0) throw LibC.Error("setxattr " + name, path);
     }
 
-    /// <summary>A line of /proc/&lt;pid&gt;/status in kB, e.g. VmRSS (resident now) or VmHWM (the peak).</summary>
-    public static long MemoryKilobytes(int pid, string field) =>
-        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint listxattr(string path, [Out] byte[] list, nuint size);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint getxattr(string path, string name, [Out] byte[] value, nuint size);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int setxattr(string path, string name, byte[] value, nuint size, int flags);
-
-    [LibraryImport("libc")]
-    private static partial int close(int fd);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int openat(int directoryFd, string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int fstatat(int directoryFd, string path, [Out] byte[] stat, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint read(int fd, [Out] byte[] buffer, nuint count);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial long lseek(int fd, long offset, int whence);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint getdents64(int fd, [Out] byte[] buffer, nuint count);
+    private static long Answer(nint n) => n >= 0 ? n : -Marshal.GetLastPInvokeError();
 }
