@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Distri.Linux;
 
 namespace Distri.Fuse.Native;
 
@@ -101,16 +102,12 @@ internal sealed unsafe class FuseSession : IDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0 || _session == IntPtr.Zero) return;
         LibFuse.SessionExit(_session);
-        var target = Encoding.UTF8.GetBytes(_mountPoint + "\0");
-        fixed (byte* t = target)
+        // Busy (a shell sitting in /ro): detach, so the name is free now and the kernel
+        // drops the file system when its last user leaves.
+        if (LibC.Unmount(_mountPoint, 0) == 0 || LibC.Unmount(_mountPoint, LibC.MNT_DETACH) == 0)
         {
-            // Busy (a shell sitting in /ro): detach, so the name is free now and the kernel
-            // drops the file system when its last user leaves.
-            if (LibC.Umount2(t, 0) == 0 || LibC.Umount2(t, LibC.MNT_DETACH) == 0)
-            {
-                _unmounted = true;
-                return;
-            }
+            _unmounted = true;
+            return;
         }
         // Not root (e.g. a user namespace without the privilege): the setuid helper can.
         try

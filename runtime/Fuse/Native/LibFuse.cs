@@ -85,18 +85,6 @@ internal static unsafe partial class LibFuse
     public static partial int NotifyInvalInode(IntPtr session, ulong ino, long offset, long length);
 }
 
-/// <summary>The few libc calls the daemon needs.</summary>
-internal static unsafe partial class LibC
-{
-    public const int MNT_DETACH = 2;
-
-    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true)]
-    public static partial int Umount2(byte* target, int flags);
-
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    public static partial uint Geteuid();
-}
-
 /// <summary>errno values answered to the kernel (Linux numbering).</summary>
 internal static class Errno
 {
