@@ -132,6 +132,36 @@ printf '   cp             : %8.2f s  %8s MB/s\n' "$t_cp" "$(mbps "$bytes" "$t_cp
 r_curl=$(ratio "$t_curl" "$t_distri"); r_cp=$(ratio "$t_cp" "$t_distri")
 
 ############################################################################################
+echo "== part 1b: the same packages over zstd transport (distri export --precompress)"
+# distri decodes with ZstdSharp (managed); curl --compressed decodes the same .zst bodies with
+# libzstd: the managed decoder's cost, shown rather than hidden. Rates are over decoded bytes.
+repo1z="$work/repo1z"
+if [ ! -f "$repo1z/pkg/index.yaml" ]; then
+  mkdir -p "$repo1z/pkg"
+  ln -f "$repo1"/pkg/* "$repo1z/pkg/"
+  "${distri[@]}" export --precompress "$repo1z" >/dev/null
+fi
+zbytes=$(cat "$repo1z"/pkg/*.zst | wc -c)
+echo "   $(mbps "$zbytes" 1) MB of .zst for $(mbps "$bytes" 1) MB; the zstd CLI decodes them in $(
+  t0=$(now); cat "$repo1z"/pkg/*.zst | zstd -q -d -c > /dev/null; t1=$(now); elapsed "$t0" "$t1") s"
+start_export "$repo1z"
+zurls=(); for f in "${files[@]}"; do zurls+=(-o "$work/curl/$(basename "$f")" "$base/pkg/$(basename "$f")"); done
+t_distri_z=999999; t_curl_z=999999
+for _ in 1 2 3; do
+  t_distri_z=$(min "$t_distri_z" "$(time_install "$base" "${names[@]}")")
+  rm -rf "$work/root"
+  rm -rf "$work/curl"; mkdir -p "$work/curl"
+  t0=$(now); curl -sS --no-progress-meter --fail --compressed --parallel --parallel-max 16 "${zurls[@]}"; t1=$(now)
+  t_curl_z=$(min "$t_curl_z" "$(elapsed "$t0" "$t1")")
+  cmp -s "$work/curl/$(basename "${files[0]}")" "${files[0]}" || { echo "bench/install: curl --compressed did not decode to the image" >&2; exit 1; }
+  rm -rf "$work/curl"
+done
+stop_export
+printf '   distri install (ZstdSharp)     : %8.2f s  %8s MB/s\n' "$t_distri_z" "$(mbps "$bytes" "$t_distri_z")"
+printf '   curl --compressed (libzstd)    : %8.2f s  %8s MB/s\n' "$t_curl_z" "$(mbps "$bytes" "$t_curl_z")"
+r_curl_z=$(ratio "$t_curl_z" "$t_distri_z")
+
+############################################################################################
 r_apt=""
 if [ $with_apt -eq 1 ]; then
   echo "== part 2: qemu-system-x86, apt-get install from a local cache vs distri install from distri export"
@@ -192,5 +222,6 @@ fi
 echo "== ratios (higher is better for distri)"
 echo "   distri / curl raw HTTP : ${r_curl}x   (target >= 0.8x of the raw copy)"
 echo "   distri / cp            : ${r_cp}x"
+echo "   distri / curl, zstd    : ${r_curl_z}x   (managed zstd + sha256 against libzstd, same .zst bodies)"
 [ -n "$r_apt" ] && echo "   distri / apt           : ${r_apt}x   (target >= 15x)"
 echo "   work directory: $work (images are kept for reruns; remove it when done)"

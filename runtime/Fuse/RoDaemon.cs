@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Distri.Fuse.Control;
 using Distri.Fuse.Native;
 using Distri.Fuse.Store;
+using Distri.Linux;
 using Microsoft.Win32.SafeHandles;
 
 namespace Distri.Fuse;
@@ -84,7 +85,7 @@ public static class RoDaemon
         }) { Name = "fuse loop", IsBackground = true };
         using (PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop))
         using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop))
-        using (ControlServer.TryStart(store, fileSystem.Rescan, Log))
+        using (ControlServer.TryStart(store, fileSystem.Rescan, session.Requests.ToString, Log))
         using (WatchStore(store, fileSystem, Log))
         {
             loop.Start();
@@ -114,7 +115,7 @@ public static class RoDaemon
     private static string MountOptions()
     {
         // Only root may let other users in without user_allow_other in /etc/fuse.conf; /ro is for everyone.
-        var allowOther = LibC.Geteuid() == 0 ? ",allow_other" : "";
+        var allowOther = LibC.EffectiveUserId == 0 ? ",allow_other" : "";
         return "ro,auto_unmount,default_permissions,fsname=distri,subtype=distri" + allowOther;
     }
 
@@ -124,43 +125,8 @@ public static class RoDaemon
         if (!Directory.Exists(store)) return $"store directory {store} does not exist";
         if (!Directory.Exists(mountPoint)) return $"mount point {mountPoint} does not exist or is not a directory";
         if (!File.Exists("/dev/fuse")) return "/dev/fuse is missing: load the fuse module (modprobe fuse), or pass the device into this container";
-        if (MountedFileSystemAt(mountPoint) is { } type) return $"mount point {mountPoint} is in use ({type} is mounted there); unmount it first";
+        if (MountTable.FileSystemAt(mountPoint) is { } type) return $"mount point {mountPoint} is in use ({type} is mounted there); unmount it first";
         return null;
-    }
-
-    /// <summary>The type of the file system mounted exactly at <paramref name="path"/>, from /proc/self/mountinfo.</summary>
-    internal static string? MountedFileSystemAt(string path)
-    {
-        string? found = null;
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            // "id parent major:minor root mountpoint options [optional…] - fstype source superoptions"
-            var fields = line.Split(' ');
-            if (fields.Length < 5 || Unescape(fields[4]) != path) continue;
-            var separator = Array.IndexOf(fields, "-");
-            found = separator > 0 && separator + 1 < fields.Length ? fields[separator + 1] : "something";
-        }
-        return found;
-    }
-
-    // mountinfo escapes space, tab, newline and backslash as \ooo.
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\')) return field;
-        var result = new System.Text.StringBuilder();
-        for (var i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && i + 3 < field.Length)
-            {
-                result.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else
-            {
-                result.Append(field[i]);
-            }
-        }
-        return result.ToString();
     }
 
     private static void AnnounceReady(TextWriter output, int? readyFd, Action<string> log)

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text;
-using System.Text.Unicode;
-using Distri.Fuse.Exchange;
 using Distri.Fuse.Native;
+using Distri.Fuse.Nodes;
 using Distri.Fuse.Store;
 using Distri.SquashFs;
 using Distri.SquashFs.Format;
@@ -10,41 +8,27 @@ using Distri.SquashFs.Format;
 namespace Distri.Fuse;
 
 /// <summary>
-/// The /ro tree over a store: the root lists packages, the global exchange directories and any
-/// extra directories; <c>/ro/&lt;full&gt;</c> is the image. Node ids: slot 0 (high 32 bits) holds
-/// synthetic nodes (root = 1), slot n ≥ 1 is a package with its squashfs inode numbers below.
-/// Image content is immutable, so it gets day-long kernel caching; whatever a rescan can change
-/// (root entries, exchange and joined directories) gets a short timeout and is invalidated on rescan.
+/// The /ro tree over a store, as libfuse's low-level operations: each request finds the node
+/// behind its id (<see cref="Resolve"/>) and lets it answer, an <see cref="ImageNode"/> or a
+/// <see cref="SyntheticNode"/>. Here is what concerns every node: the live snapshot and rescans
+/// (which invalidate what the kernel cached from the previous snapshot), open directory handles,
+/// the lookup counts the kernel gives back, statfs and failures.
 /// </summary>
 internal sealed class RoFileSystem : LowLevelFileSystem
 {
-    public const ulong RootId = 1;
-    private const double ImageTimeout = 86400;
-    private const double ChangingTimeout = 1;
-    private const uint DirectoryMode = 0x4000 | 0b101_101_101; // dr-xr-xr-x
-    private const uint SymlinkMode = 0xA000 | 0b111_111_111;
-
     private readonly StoreScanner _scanner;
-    private readonly SortedSet<string> _extraDirectories;
     private readonly Action<string> _log;
-    private readonly long _startTime = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    private readonly ConcurrentDictionary<string, ulong> _syntheticIds = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<ulong, Synthetic> _synthetic = new();
-    private readonly ConcurrentDictionary<ulong, DirectoryStream> _openDirectories = new();
+    private readonly SyntheticNodes _synthetic;
+    private readonly DirectoryStreams _walks = new();
     private readonly Lock _rescanLock = new();
-    private readonly Stack<ulong> _freeSyntheticIds = new();
-    private long _nextSyntheticId = (long)RootId + 1;
-    private long _nextHandle;
+    private bool _zeroMessageOpenDir;
     private StoreSnapshot _snapshot;
-
-    [ThreadStatic] private static byte[]? t_readBuffer;
 
     public RoFileSystem(StoreScanner scanner, IEnumerable<string> extraDirectories, Action<string> log)
     {
         _scanner = scanner;
-        _extraDirectories = new SortedSet<string>(extraDirectories, StringComparer.Ordinal);
+        _synthetic = new SyntheticNodes(extraDirectories);
         _log = log;
-        _synthetic[RootId] = new Synthetic(SyntheticKind.Root, "", "");
         _snapshot = scanner.Scan();
     }
 
@@ -70,10 +54,14 @@ internal sealed class RoFileSystem : LowLevelFileSystem
             // A package whose file was removed or replaced: its root entry leads elsewhere now.
             foreach (var (name, package) in old.Packages)
             {
-                if (!next.Packages.TryGetValue(name, out var now) || now != package) session.InvalidateEntry(RootId, name);
+                if (!next.Packages.TryGetValue(name, out var now) || now != package) session.InvalidateEntry(SyntheticNodes.RootId, name);
             }
             foreach (var (parent, name) in old.HandedOut.Keys)
                 session.InvalidateEntry(parent, Encoding.Latin1.GetBytes(name));
+            // The kernel keeps directory listings (zero-message opendir): drop those a rescan may
+            // change, the synthetic directories' and those of directories plugins were or are joined into.
+            foreach (var directory in _synthetic.DirectoryIds) session.InvalidateInode(directory);
+            foreach (var host in old.JoinHosts.Union(next.AllJoins.Select(j => j.Key))) session.InvalidateInode(host);
             // Joined directories may have cached negative entries from before a plugin arrived.
             foreach (var (hostDirectory, joined) in next.AllJoins)
             {
@@ -95,294 +83,164 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         }
     }
 
+    /// <summary>
+    /// Readdirplus on every directory, not only on the first listing the kernel reads (its "auto"
+    /// mode): attributes cost a decoded inode here, a lookup round trip per name in the kernel.
+    /// And directories opened without a round trip, where the kernel can (see <see cref="OpenDir"/>).
+    /// </summary>
+    public override void Init(ref FuseConnInfo connection)
+    {
+        if ((connection.Capable & FuseConnInfo.ReaddirPlus) != 0)
+        {
+            connection.Want |= FuseConnInfo.ReaddirPlus;
+            connection.Want &= ~FuseConnInfo.ReaddirPlusAuto;
+        }
+        _zeroMessageOpenDir = (connection.Capable & FuseConnInfo.NoOpendirSupport) != 0;
+    }
+
     public override void Lookup(FuseRequest request, ulong parent, ReadOnlySpan<byte> name)
     {
         var snapshot = Snapshot;
-        if (IsSynthetic(parent))
-        {
-            // Synthetic names (packages, exchange entries, extra directories) are all UTF-8, so
-            // bytes that do not decode name nothing there.
-            if (Utf8.IsValid(name)) LookupSynthetic(request, snapshot, parent, Encoding.UTF8.GetString(name));
-            else request.ReplyError(Errno.ENOENT);
-            return;
-        }
-        if (!TryResolve(parent, out var package, out var image, out var directory, out var errno))
-        {
-            request.ReplyError(errno);
-            return;
-        }
-        if (directory.Type != SquashFsEntryType.Directory)
-        {
-            request.ReplyError(Errno.ENOTDIR);
-            return;
-        }
-        var joined = snapshot.JoinedInto(parent);
-        // Image names are passed on as bytes: Linux names need not be UTF-8.
-        var child = GuardedLookup(package, image, directory, name);
-        if (child is not null)
-        {
-            if (joined.Length > 0) snapshot.HandOut(parent, name);
-            ReplyImageEntry(request, package, image, child, joined.Length > 0 ? ChangingTimeout : ImageTimeout);
-            return;
-        }
-        foreach (var join in joined)
-        {
-            if (join.Plugin.Image is not { } pluginImage) continue;
-            var pluginChild = GuardedLookup(join.Plugin, pluginImage, join.Directory, name);
-            if (pluginChild is null) continue;
-            snapshot.HandOut(parent, name);
-            ReplyImageEntry(request, join.Plugin, pluginImage, pluginChild, ChangingTimeout);
-            return;
-        }
-        if (joined.Length > 0)
-        {
-            request.ReplyError(Errno.ENOENT);
-            return;
-        }
-        // Immutable content: let the kernel remember that the name is absent (ino 0 = negative entry).
-        var negative = new FuseEntryParam { Ino = 0, EntryTimeout = ImageTimeout };
-        request.ReplyEntry(negative);
+        if (Resolve(parent, out var errno) is { } node) node.Lookup(request, snapshot, name);
+        else request.ReplyError(errno);
     }
 
-    private void LookupSynthetic(FuseRequest request, StoreSnapshot snapshot, ulong parent, string name)
+    public override void Forget(ulong ino, ulong lookups)
     {
-        if (!_synthetic.TryGetValue(parent, out var node))
-        {
-            request.ReplyError(Errno.ENOENT);
-            return;
-        }
-        switch (node.Kind)
-        {
-            case SyntheticKind.Root:
-                if (StoreSnapshot.ExchangeRoots.Contains(name, StringComparer.Ordinal))
-                {
-                    ReplySyntheticEntry(request, SyntheticKind.ExchangeDirectory, name);
-                }
-                else if (_extraDirectories.Contains(name))
-                {
-                    ReplySyntheticEntry(request, SyntheticKind.ExtraDirectory, name);
-                }
-                else if (snapshot.Packages.TryGetValue(name, out var package))
-                {
-                    if (package.Image is not { } image)
-                    {
-                        request.ReplyError(Errno.EIO);
-                        return;
-                    }
-                    snapshot.HandOut(parent, Encoding.UTF8.GetBytes(name));
-                    ReplyImageEntry(request, package, image, image.Root, ChangingTimeout);
-                }
-                else
-                {
-                    request.ReplyError(Errno.ENOENT);
-                }
-                return;
-            case SyntheticKind.ExchangeDirectory:
-                var listing = snapshot.Exchange(node.Path);
-                if (listing is null || !listing.TryGetValue(name, out var entry))
-                {
-                    request.ReplyError(Errno.ENOENT);
-                    return;
-                }
-                snapshot.HandOut(parent, Encoding.UTF8.GetBytes(name));
-                var path = node.Path + "/" + name;
-                ReplySyntheticEntry(request, entry.IsDirectory ? SyntheticKind.ExchangeDirectory : SyntheticKind.ExchangeLink, path);
-                return;
-            default:
-                request.ReplyError(node.Kind == SyntheticKind.ExchangeLink ? Errno.ENOTDIR : Errno.ENOENT);
-                return;
-        }
+        if (IsSynthetic(ino)) _synthetic.Forget(ino, lookups);
+        else _scanner.BySlot((uint)(ino >> 32))?.Forget(lookups);
     }
 
     public override void GetAttr(FuseRequest request, ulong ino)
     {
-        if (IsSynthetic(ino))
-        {
-            if (!TrySyntheticStat(ino, out var stat, out var errno))
-                request.ReplyError(errno);
-            else
-                request.ReplyAttr(stat, ChangingTimeout);
-            return;
-        }
-        if (!TryResolve(ino, out _, out _, out var inode, out var error))
-        {
-            request.ReplyError(error);
-            return;
-        }
-        request.ReplyAttr(ImageStat(ino, inode), ImageTimeout);
+        if (Resolve(ino, out var errno) is { } node) node.GetAttr(request, Snapshot);
+        else request.ReplyError(errno);
     }
 
     public override void ReadLink(FuseRequest request, ulong ino)
     {
-        if (IsSynthetic(ino))
-        {
-            var target = _synthetic.TryGetValue(ino, out var node) && node.Kind == SyntheticKind.ExchangeLink ? LinkTarget(node.Path) : null;
-            if (target is null) request.ReplyError(node is null || node.Kind == SyntheticKind.ExchangeLink ? Errno.ENOENT : Errno.EINVAL);
-            else request.ReplyReadlink(target);
-            return;
-        }
-        if (!TryResolve(ino, out var package, out var image, out var inode, out var errno))
-        {
-            request.ReplyError(errno);
-            return;
-        }
-        if (inode.Type != SquashFsEntryType.Symlink)
-        {
-            request.ReplyError(Errno.EINVAL);
-            return;
-        }
-        ReadOnlyMemory<byte> link;
-        try
-        {
-            link = image.ReadLinkBytes(inode);
-        }
-        catch (SquashFsException e)
-        {
-            package.MarkBroken(e);
-            throw new BrokenImageException(e);
-        }
-        request.ReplyReadlink(link.Span);
+        if (Resolve(ino, out var errno) is { } node) node.ReadLink(request, Snapshot);
+        else request.ReplyError(errno);
     }
 
     public override void Open(FuseRequest request, ulong ino, ref FuseFileInfo info)
     {
         const int accessModeMask = 3; // O_ACCMODE; O_RDONLY is 0
-        if ((info.Flags & accessModeMask) != 0)
-        {
-            request.ReplyError(Errno.EROFS);
-            return;
-        }
-        if (IsSynthetic(ino))
-        {
-            request.ReplyError(Errno.EISDIR);
-            return;
-        }
-        if (!TryResolve(ino, out _, out _, out var inode, out var errno))
-        {
-            request.ReplyError(errno);
-            return;
-        }
-        if (inode.Type == SquashFsEntryType.Directory)
-        {
-            request.ReplyError(Errno.EISDIR);
-            return;
-        }
-        // ENOSYS on a good open turns on the kernel's zero-message opens: from now on it opens
-        // and releases files without asking us, with FOPEN_KEEP_CACHE (the image never changes
-        // under an inode, so the page cache may outlive any open). That saves two round trips
-        // per open file, which is most of the cost of reading many small files warm.
-        request.ReplyError(Errno.ENOSYS);
+        if ((info.Flags & accessModeMask) != 0) request.ReplyError(Errno.EROFS);
+        else if (Resolve(ino, out var errno) is { } node) node.Open(request);
+        else request.ReplyError(errno);
     }
 
     public override void Read(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info)
     {
-        if (!TryResolve(ino, out var package, out var image, out var inode, out var errno))
+        if (Resolve(ino, out var errno) is { } node) node.Read(request, size, offset);
+        else request.ReplyError(errno);
+    }
+
+    /// <summary>
+    /// ENOSYS turns on the kernel's zero-message opendir: from then on it opens and releases
+    /// directories without asking, and keeps their listings in its page cache (FOPEN_KEEP_CACHE |
+    /// FOPEN_CACHE_DIR), so walking a tree a second time costs no request at all. Image listings
+    /// never change; a rescan invalidates the ones that may (see <see cref="Rescan"/>).
+    /// </summary>
+    public override void OpenDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
+    {
+        if (_zeroMessageOpenDir) request.ReplyError(Errno.ENOSYS);
+        else request.ReplyOpen(info);
+    }
+
+    public override void ReadDir(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info) =>
+        ReadDirectory(request, ino, size, Math.Max(0, offset), withAttributes: false);
+
+    public override void ReadDirPlus(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info) =>
+        ReadDirectory(request, ino, size, Math.Max(0, offset), withAttributes: true);
+
+    [ThreadStatic] private static byte[]? t_directoryBuffer;
+
+    /// <summary>
+    /// Fills one readdir(plus) reply from <paramref name="offset"/>, going on with the walk parked
+    /// there or starting one. With attributes, an entry of an immutable image directory goes out as
+    /// a lookup's answer (counted as one when it fits), so `find` or `ls -l` costs no lookup per
+    /// name; any other entry only lists its name and the kernel looks it up when it needs to.
+    /// </summary>
+    private void ReadDirectory(FuseRequest request, ulong ino, int size, long offset, bool withAttributes)
+    {
+        var directory = _walks.Take(ino, offset);
+        if (directory is null)
         {
-            request.ReplyError(errno);
-            return;
+            directory = Resolve(ino, out var errno)?.OpenDirectory(Snapshot, out errno);
+            if (directory is null)
+            {
+                request.ReplyError(errno);
+                return;
+            }
         }
-        if (inode.Type != SquashFsEntryType.File)
-        {
-            request.ReplyError(Errno.EISDIR);
-            return;
-        }
-        var buffer = t_readBuffer is { } b && b.Length >= size ? b : t_readBuffer = new byte[Math.Max(size, 128 * 1024)];
-        var total = 0;
+        var buffer = t_directoryBuffer is { } b && b.Length >= size ? b : t_directoryBuffer = new byte[Math.Max(size, 128 * 1024)];
+        var used = 0;
+        Span<byte> terminated = stackalloc byte[SquashFsFormat.MaxNameLength + 1];
+        var more = false;
         try
         {
-            while (total < size)
+            directory.Seek(offset);
+            while (directory.TryPeek(out var entry))
             {
-                var n = image.Read(inode, offset + total, buffer.AsSpan(total, size - total));
-                if (n <= 0) break;
-                total += n;
+                var name = entry.Name;
+                // fuse_add_direntry wants a C string; entries come without the NUL.
+                var cName = name.Length < terminated.Length ? terminated[..(name.Length + 1)] : new byte[name.Length + 1];
+                name.CopyTo(cName);
+                cName[^1] = 0;
+                var room = buffer.AsSpan(used, size - used);
+                int needed;
+                ImageNode? node = null;
+                if (withAttributes)
+                {
+                    node = entry.Package?.Remember(inodeNumber: (uint)entry.Ino, entry.InodeReference); // the id's low half
+                    var answer = node is null
+                        ? new FuseEntryParam { Attr = new Stat { Ino = entry.Ino, Mode = entry.Mode } }
+                        : new FuseEntryParam { Ino = node.Id, Attr = node.Stat, AttrTimeout = RoNode.ImmutableTimeout, EntryTimeout = RoNode.ImmutableTimeout };
+                    needed = request.AddDirectoryEntryPlus(room, cName, answer, directory.Position + 1);
+                }
+                else
+                {
+                    needed = request.AddDirectoryEntry(room, cName, new Stat { Ino = entry.Ino, Mode = entry.Mode }, directory.Position + 1);
+                }
+                if (needed > room.Length)
+                {
+                    more = true;
+                    break;
+                }
+                node?.Package.AddLookup();
+                used += needed;
+                directory.Advance();
             }
         }
         catch (SquashFsException e)
         {
-            package.MarkBroken(e);
+            directory.Reset();
+            directory.Package?.MarkBroken(e);
             request.ReplyError(Errno.EIO);
             return;
         }
-        request.ReplyBuffer(buffer.AsSpan(0, total));
-    }
-
-    public override void OpenDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
-    {
-        var directory = IsSynthetic(ino) ? OpenSynthetic(ino, out var errno) : OpenImageDirectory(ino, out errno);
-        if (directory is null)
-        {
-            request.ReplyError(errno);
-            return;
-        }
-        var handle = (ulong)Interlocked.Increment(ref _nextHandle);
-        _openDirectories[handle] = directory;
-        info.Fh = handle;
-        request.ReplyOpen(info);
-    }
-
-    public override void ReadDir(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info)
-    {
-        if (!_openDirectories.TryGetValue(info.Fh, out var directory))
-        {
-            request.ReplyError(Errno.EBADF);
-            return;
-        }
-        var buffer = new byte[size];
-        var used = 0;
-        Span<byte> terminated = stackalloc byte[SquashFsFormat.MaxNameLength + 1];
-        lock (directory.Lock)
-        {
-            try
-            {
-                directory.Seek(Math.Max(0, offset));
-                while (directory.TryPeek(out var entry))
-                {
-                    var name = entry.Name;
-                    var stat = new Stat { Ino = entry.Ino, Mode = entry.Mode };
-                    // fuse_add_direntry wants a C string; entries come without the NUL.
-                    var cName = name.Length < terminated.Length ? terminated[..(name.Length + 1)] : new byte[name.Length + 1];
-                    name.CopyTo(cName);
-                    cName[^1] = 0;
-                    var needed = request.AddDirectoryEntry(buffer.AsSpan(used), cName, stat, directory.Position + 1);
-                    if (needed > size - used) break;
-                    used += needed;
-                    directory.Advance();
-                }
-            }
-            catch (SquashFsException e)
-            {
-                directory.Reset();
-                directory.Package?.MarkBroken(e);
-                request.ReplyError(Errno.EIO);
-                return;
-            }
-        }
+        // A walk with entries left waits for the reader's next call; a finished one is dropped.
+        if (more) _walks.Park(ino, directory);
+        else directory.Reset();
         request.ReplyBuffer(buffer.AsSpan(0, used));
     }
 
-    public override void ReleaseDir(FuseRequest request, ulong ino, ref FuseFileInfo info)
-    {
-        if (_openDirectories.TryRemove(info.Fh, out var directory))
-        {
-            lock (directory.Lock) directory.Reset();
-        }
-        request.ReplyError(0);
-    }
+    // Only before zero-message opendir is on (or on kernels without it): there are no handles to release.
+    public override void ReleaseDir(FuseRequest request, ulong ino, ref FuseFileInfo info) => request.ReplyError(0);
 
     public override void GetXattr(FuseRequest request, ulong ino, string name, int size)
     {
-        // Only the asked-for value is read: exec asks every file for security.capability.
-        var value = ReadXattrs(ino, (image, inode) => image.GetXattr(inode, name), out var errno);
-        if (errno != 0) request.ReplyError(errno);
-        else if (value is null) request.ReplyError(Errno.ENODATA);
+        if (Resolve(ino, out var errno) is not { } node) request.ReplyError(errno);
+        else if (node.GetXattr(name) is not { } value) request.ReplyError(Errno.ENODATA);
         else ReplySized(request, value, size);
     }
 
     public override void ListXattr(FuseRequest request, ulong ino, int size)
     {
-        var names = ReadXattrs(ino, (image, inode) => image.ListXattrNames(inode), out var errno);
-        if (errno != 0) request.ReplyError(errno);
-        else ReplySized(request, names ?? [], size);
+        if (Resolve(ino, out var errno) is { } node) ReplySized(request, node.ListXattrNames(), size);
+        else request.ReplyError(errno);
     }
 
     /// <summary>
@@ -441,302 +299,17 @@ internal sealed class RoFileSystem : LowLevelFileSystem
         else request.ReplyBuffer(value);
     }
 
-    /// <summary>Runs an xattr read on an image node; synthetic nodes have no xattrs (null). errno is 0 unless the node cannot be read.</summary>
-    private byte[]? ReadXattrs(ulong ino, Func<SquashFsImage, SquashFsInode, byte[]?> read, out int errno)
-    {
-        errno = 0;
-        if (IsSynthetic(ino))
-        {
-            if (!_synthetic.ContainsKey(ino)) errno = Errno.ENOENT;
-            return null;
-        }
-        if (!TryResolve(ino, out var package, out var image, out var inode, out errno)) return null;
-        errno = 0;
-        return Guard(package, () => read(image, inode));
-    }
-
     private static bool IsSynthetic(ulong ino) => ino >> 32 == 0;
 
-    /// <summary>Finds the package, open image and inode behind a package node id.</summary>
-    private bool TryResolve(ulong ino, out StorePackage package, out SquashFsImage image, out SquashFsInode inode, out int errno)
-    {
-        package = _scanner.BySlot((uint)(ino >> 32))!;
-        image = null!;
-        inode = null!;
-        errno = Errno.ENOENT;
-        if (package is null) return false;
-        errno = Errno.EIO;
-        if (package.Image is not { } opened) return false;
-        image = opened;
-        var found = package.Inode((uint)ino);
-        errno = Errno.ENOENT;
-        if (found is null) return false;
-        inode = found;
-        return true;
-    }
-
-    /// <summary>Looks a raw name up in an image directory; a corrupt image marks the package broken (logged once).</summary>
-    private static SquashFsInode? GuardedLookup(StorePackage package, SquashFsImage image, SquashFsInode directory, ReadOnlySpan<byte> name)
-    {
-        try
-        {
-            return image.Lookup(directory, name);
-        }
-        catch (SquashFsException e)
-        {
-            package.MarkBroken(e);
-            throw new BrokenImageException(e);
-        }
-    }
-
-    /// <summary>Runs a reader call; a corrupt image marks the package broken (logged once) and yields null.</summary>
-    private static T? Guard<T>(StorePackage package, Func<T?> read) where T : class
-    {
-        try
-        {
-            return read();
-        }
-        catch (SquashFsException e)
-        {
-            package.MarkBroken(e);
-            throw new BrokenImageException(e);
-        }
-    }
-
-    private void ReplyImageEntry(FuseRequest request, StorePackage package, SquashFsImage image, SquashFsInode inode, double entryTimeout)
-    {
-        var id = package.Remember(inode, image);
-        package.AddLookup();
-        var entry = new FuseEntryParam
-        {
-            Ino = id,
-            Attr = ImageStat(id, inode),
-            AttrTimeout = ImageTimeout,
-            EntryTimeout = entryTimeout,
-        };
-        request.ReplyEntry(entry);
-    }
-
-    private void ReplySyntheticEntry(FuseRequest request, SyntheticKind kind, string path)
-    {
-        var id = SyntheticId(kind, path, lookup: true);
-        if (!TrySyntheticStat(id, out var stat, out var errno))
-        {
-            Forget(id, 1);
-            request.ReplyError(errno);
-            return;
-        }
-        var entry = new FuseEntryParam { Ino = id, Attr = stat, AttrTimeout = ChangingTimeout, EntryTimeout = ChangingTimeout };
-        request.ReplyEntry(entry);
-    }
-
-    private static Stat ImageStat(ulong id, SquashFsInode inode)
-    {
-        var time = new Timespec { Seconds = inode.ModificationTime };
-        return new Stat
-        {
-            Ino = id,
-            Mode = inode.Mode,
-            Nlink = inode.LinkCount,
-            Uid = inode.Uid,
-            Gid = inode.Gid,
-            Rdev = inode.DeviceNumber,
-            Size = inode.Size,
-            BlockSize = 4096,
-            Blocks = (inode.Size + 511) / 512,
-            Atime = time,
-            Mtime = time,
-            Ctime = time,
-        };
-    }
-
-    private bool TrySyntheticStat(ulong id, out Stat stat, out int errno)
-    {
-        stat = default;
-        errno = Errno.ENOENT;
-        if (!_synthetic.TryGetValue(id, out var node)) return false;
-        var time = new Timespec { Seconds = _startTime };
-        stat = new Stat { Ino = id, Nlink = 2, Mode = DirectoryMode, BlockSize = 4096, Atime = time, Mtime = time, Ctime = time };
-        if (node.Kind == SyntheticKind.ExchangeLink)
-        {
-            var target = LinkTarget(node.Path);
-            if (target is null) return false;
-            stat.Mode = SymlinkMode;
-            stat.Nlink = 1;
-            stat.Size = Encoding.UTF8.GetByteCount(target);
-        }
-        return true;
-    }
-
-    /// <summary>The current target of the exchange link at <paramref name="path"/>, or null if it is gone.</summary>
-    private string? LinkTarget(string path)
-    {
-        var slash = path.LastIndexOf('/');
-        var directory = path[..slash];
-        var name = path[(slash + 1)..];
-        var listing = Snapshot.Exchange(directory);
-        if (listing is null || !listing.TryGetValue(name, out var entry) || entry.IsDirectory) return null;
-        return ExchangeMerge.LinkTarget(directory, name, entry.Winner);
-    }
-
     /// <summary>
-    /// The id of a synthetic node, created on first use. Ids are keyed by kind and path: a path that
-    /// turns from a link into a directory across rescans gets a new inode rather than one that
-    /// changes type. A lookup counts as a reference the kernel holds until it forgets it; nodes
-    /// the kernel forgot are dropped and their ids reused, so walking a big merged tree does not
-    /// keep one node per path for the daemon's life.
+    /// The node behind a kernel id: slot 0 holds the synthetic nodes, slot n ≥ 1 a package with its
+    /// squashfs inode numbers below. Null and the errno to answer when there is none (ENOENT) or
+    /// its image cannot be read (EIO).
     /// </summary>
-    private ulong SyntheticId(SyntheticKind kind, string path, bool lookup = false)
-    {
-        var key = (char)('0' + (int)kind) + path;
-        if (!lookup && _syntheticIds.TryGetValue(key, out var known)) return known;
-        lock (_syntheticIds)
-        {
-            if (!_syntheticIds.TryGetValue(key, out var id))
-            {
-                id = _freeSyntheticIds.TryPop(out var free) ? free : (ulong)Interlocked.Increment(ref _nextSyntheticId);
-                if (id > uint.MaxValue) throw new InvalidOperationException("out of synthetic inode numbers");
-                _synthetic[id] = new Synthetic(kind, path, key);
-                _syntheticIds[key] = id;
-            }
-            if (lookup) _synthetic[id].Lookups++;
-            return id;
-        }
-    }
-
-    public override void Forget(ulong ino, ulong lookups)
-    {
-        if (!IsSynthetic(ino))
-        {
-            _scanner.BySlot((uint)(ino >> 32))?.Forget(lookups);
-            return;
-        }
-        lock (_syntheticIds)
-        {
-            if (ino == RootId || !_synthetic.TryGetValue(ino, out var node)) return;
-            node.Lookups -= (long)Math.Min(lookups, long.MaxValue);
-            if (node.Lookups > 0) return;
-            _synthetic.TryRemove(ino, out _);
-            _syntheticIds.TryRemove(new KeyValuePair<string, ulong>(node.Key, ino));
-            _freeSyntheticIds.Push(ino);
-        }
-    }
-
-    private static readonly byte[] Dot = "."u8.ToArray();
-    private static readonly byte[] DotDot = ".."u8.ToArray();
-
-    private static IEnumerable<ListedEntry> WithDots(ulong self, IEnumerable<ListedEntry> entries)
-    {
-        yield return new ListedEntry(Dot, self, DirectoryMode);
-        yield return new ListedEntry(DotDot, RootId, DirectoryMode);
-        foreach (var entry in entries) yield return entry;
-    }
-
-    private static ListedEntry Entry(string name, ulong ino, uint mode) => new(Encoding.UTF8.GetBytes(name), ino, mode);
-
-    private DirectoryStream? OpenSynthetic(ulong ino, out int errno)
+    private RoNode? Resolve(ulong ino, out int errno)
     {
         errno = Errno.ENOENT;
-        if (!_synthetic.TryGetValue(ino, out var node)) return null;
-        switch (node.Kind)
-        {
-            case SyntheticKind.Root:
-                var snapshot = Snapshot;
-                return new DirectoryStream(() => WithDots(ino, RootEntries(snapshot)), null);
-            case SyntheticKind.ExchangeDirectory:
-                var exchange = Snapshot.Exchange(node.Path);
-                if (exchange is null) return null;
-                return new DirectoryStream(() => WithDots(ino, ExchangeEntries(node.Path, exchange)), null);
-            case SyntheticKind.ExtraDirectory:
-                return new DirectoryStream(() => WithDots(ino, []), null);
-            default:
-                errno = Errno.ENOTDIR;
-                return null;
-        }
+        if (IsSynthetic(ino)) return _synthetic.Find(ino);
+        return _scanner.BySlot((uint)(ino >> 32))?.Node((uint)ino, out errno);
     }
-
-    // The store's own listing: as many entries as there are packages, so it is built per walk.
-    private IEnumerable<ListedEntry> RootEntries(StoreSnapshot snapshot)
-    {
-        var names = new SortedDictionary<string, ulong>(StringComparer.Ordinal);
-        foreach (var name in StoreSnapshot.ExchangeRoots) names[name] = SyntheticId(SyntheticKind.ExchangeDirectory, name);
-        foreach (var name in _extraDirectories) names[name] = SyntheticId(SyntheticKind.ExtraDirectory, name);
-        foreach (var package in snapshot.Packages.Values) names.TryAdd(package.Name, package.RootNodeId);
-        foreach (var (name, id) in names) yield return Entry(name, id, DirectoryMode);
-    }
-
-    // The merged listing is the snapshot's, shared by every handle; ids are looked up as entries go out.
-    private IEnumerable<ListedEntry> ExchangeEntries(string path, SortedDictionary<string, ExchangeEntry> exchange)
-    {
-        foreach (var (name, entry) in exchange)
-        {
-            var childPath = path + "/" + name;
-            yield return entry.IsDirectory
-                ? Entry(name, SyntheticId(SyntheticKind.ExchangeDirectory, childPath), DirectoryMode)
-                : Entry(name, SyntheticId(SyntheticKind.ExchangeLink, childPath), SymlinkMode);
-        }
-    }
-
-    private DirectoryStream? OpenImageDirectory(ulong ino, out int errno)
-    {
-        if (!TryResolve(ino, out var package, out var image, out var directory, out errno)) return null;
-        if (directory.Type != SquashFsEntryType.Directory)
-        {
-            errno = Errno.ENOTDIR;
-            return null;
-        }
-        var joined = Snapshot.JoinedInto(ino);
-        return new DirectoryStream(() => WithDots(ino, ImageEntries(package, image, directory, joined)), package);
-    }
-
-    /// <summary>
-    /// An image directory's entries, then those of plugin directories joined into it that no earlier
-    /// directory has. Names go to the kernel as the image stores them (the reader has already refused
-    /// '/', NUL, "." and ".."); shadowing is checked with lookups, so nothing is collected.
-    /// </summary>
-    private static IEnumerable<ListedEntry> ImageEntries(StorePackage package, SquashFsImage image, SquashFsInode directory, JoinedDirectory[] joined)
-    {
-        foreach (var entry in image.ReadDirectoryRaw(directory))
-            yield return new ListedEntry(entry.Name, package.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
-        for (var i = 0; i < joined.Length; i++)
-        {
-            if (joined[i].Plugin.Image is not { } pluginImage) continue;
-            foreach (var entry in pluginImage.ReadDirectoryRaw(joined[i].Directory))
-            {
-                if (IsShadowed(entry.Name, image, directory, joined, i)) continue;
-                yield return new ListedEntry(entry.Name, joined[i].Plugin.NodeId(entry.InodeNumber), SquashFsInode.FileTypeBits(entry.Type));
-            }
-        }
-    }
-
-    /// <summary>True when the host directory or a plugin joined before <paramref name="plugin"/> has <paramref name="name"/>.</summary>
-    private static bool IsShadowed(byte[] name, SquashFsImage hostImage, SquashFsInode hostDirectory, JoinedDirectory[] joined, int plugin)
-    {
-        if (hostImage.Lookup(hostDirectory, name) is not null) return true;
-        for (var i = 0; i < plugin; i++)
-        {
-            if (joined[i].Plugin.Image is { } earlier && earlier.Lookup(joined[i].Directory, name) is not null) return true;
-        }
-        return false;
-    }
-
-    private enum SyntheticKind
-    {
-        Root,
-        ExchangeDirectory,
-        ExchangeLink,
-        ExtraDirectory,
-    }
-
-    /// <summary>A synthetic node; <see cref="Lookups"/> (guarded by the id lock) counts the kernel's references.</summary>
-    private sealed class Synthetic(SyntheticKind kind, string path, string key)
-    {
-        public SyntheticKind Kind { get; } = kind;
-        public string Path { get; } = path;
-        public string Key { get; } = key;
-        public long Lookups { get; set; }
-    }
-
-    /// <summary>A reader error already logged (once) against its package; the request answers EIO.</summary>
-    private sealed class BrokenImageException(Exception inner) : Exception(inner.Message, inner);
 }

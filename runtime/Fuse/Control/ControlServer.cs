@@ -5,27 +5,30 @@ namespace Distri.Fuse.Control;
 
 /// <summary>
 /// The daemon's end of <see cref="FuseControl"/>: listens on <c>&lt;store&gt;/.fuse/&lt;pid&gt;.sock</c>
-/// and answers each <c>rescan</c> line after the rescan is live.
+/// and answers each <c>rescan</c> line after the rescan is live, each <c>requests</c> line with the
+/// requests served so far.
 /// </summary>
 internal sealed class ControlServer : IDisposable
 {
     private readonly Socket _listener;
     private readonly Func<long> _rescan;
+    private readonly Func<string> _requests;
     private readonly Action<string> _log;
     private readonly CancellationTokenSource _stop = new();
 
-    private ControlServer(Socket listener, string path, Func<long> rescan, Action<string> log)
+    private ControlServer(Socket listener, string path, Func<long> rescan, Func<string> requests, Action<string> log)
     {
         _listener = listener;
         SocketPath = path;
         _rescan = rescan;
+        _requests = requests;
         _log = log;
     }
 
     public string SocketPath { get; }
 
     /// <summary>Starts listening; null (logged) when the store is read-only or the socket cannot be made.</summary>
-    public static ControlServer? TryStart(string storeDirectory, Func<long> rescan, Action<string> log)
+    public static ControlServer? TryStart(string storeDirectory, Func<long> rescan, Func<string> requests, Action<string> log)
     {
         var path = FuseControl.SocketPath(storeDirectory, Environment.ProcessId);
         try
@@ -35,7 +38,7 @@ internal sealed class ControlServer : IDisposable
             var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             listener.Bind(new UnixDomainSocketEndPoint(path));
             listener.Listen(16);
-            var server = new ControlServer(listener, path, rescan, log);
+            var server = new ControlServer(listener, path, rescan, requests, log);
             _ = Task.Run(server.AcceptLoopAsync);
             return server;
         }
@@ -77,9 +80,12 @@ internal sealed class ControlServer : IDisposable
                     if (n == 0) break;
                     line.Append(Encoding.ASCII.GetString(buffer, 0, n));
                 }
-                var reply = line.ToString().Trim() == FuseControl.RescanRequest
-                    ? $"ok {_rescan()}\n"
-                    : "error unknown request\n";
+                var reply = line.ToString().Trim() switch
+                {
+                    FuseControl.RescanRequest => $"ok {_rescan()}\n",
+                    FuseControl.RequestsRequest => $"ok {_requests()}\n",
+                    _ => "error unknown request\n",
+                };
                 await client.SendAsync(Encoding.ASCII.GetBytes(reply), SocketFlags.None, _stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OutOfMemoryException)

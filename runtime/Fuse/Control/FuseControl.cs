@@ -7,11 +7,13 @@ namespace Distri.Fuse.Control;
 /// How `distri install`/`gc` tell every `distri fuse` daemon serving a store to rescan it, and wait
 /// until the change is visible. Each daemon listens on a Unix socket in <see cref="SocketDirectory"/>
 /// named <c>&lt;pid&gt;.sock</c>. The protocol is one line each way: the client sends
-/// <c>rescan</c>, the daemon answers <c>ok &lt;generation&gt;</c> once the new state is live.
+/// <c>rescan</c>, the daemon answers <c>ok &lt;generation&gt;</c> once the new state is live; or
+/// <c>requests</c>, answered <c>ok lookup=N forget=N …</c> (the kernel requests served so far).
 /// </summary>
 public static class FuseControl
 {
     internal const string RescanRequest = "rescan";
+    internal const string RequestsRequest = "requests";
 
     /// <summary>Directory holding one socket per daemon serving <paramref name="storeDirectory"/>.</summary>
     public static string SocketDirectory(string storeDirectory) => Path.Combine(storeDirectory, ".fuse");
@@ -36,6 +38,17 @@ public static class FuseControl
 
     private static async Task<bool> RescanOneAsync(string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var reply = await AskAsync(socketPath, RescanRequest, timeout, cancellationToken).ConfigureAwait(false);
+        return reply?.StartsWith("ok", StringComparison.Ordinal) == true;
+    }
+
+    /// <summary>
+    /// Sends one request line to the daemon at <paramref name="socketPath"/> and returns its answer
+    /// line; null when no daemon answers there (a stale socket of a killed one is removed).
+    /// </summary>
+    /// <exception cref="TimeoutException">The daemon accepted the request but did not answer within <paramref name="timeout"/>.</exception>
+    internal static async Task<string?> AskAsync(string socketPath, string request, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -47,32 +60,32 @@ public static class FuseControl
         {
             // Nobody listens: the daemon died without cleaning up (kill -9).
             TryDelete(socketPath);
-            return false;
+            return null;
         }
         catch (SocketException e) when (e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.NotSocket || e.ErrorCode == 2 /* ENOENT: it exited meanwhile */)
         {
-            return false;
+            return null;
         }
         try
         {
-            await socket.SendAsync(Encoding.ASCII.GetBytes(RescanRequest + "\n"), SocketFlags.None, cts.Token).ConfigureAwait(false);
+            await socket.SendAsync(Encoding.ASCII.GetBytes(request + "\n"), SocketFlags.None, cts.Token).ConfigureAwait(false);
             var reply = new StringBuilder();
-            var buffer = new byte[64];
+            var buffer = new byte[256];
             while (!reply.ToString().Contains('\n'))
             {
                 var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token).ConfigureAwait(false);
-                if (n == 0) return false; // it exited while we asked: nothing left to update
+                if (n == 0) return null; // it exited while we asked
                 reply.Append(Encoding.ASCII.GetString(buffer, 0, n));
             }
-            return reply.ToString().StartsWith("ok", StringComparison.Ordinal);
+            return reply.ToString().TrimEnd('\n');
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"distri fuse daemon at {socketPath} did not finish a rescan within {timeout.TotalSeconds:0.#} s");
+            throw new TimeoutException($"distri fuse daemon at {socketPath} did not answer '{request}' within {timeout.TotalSeconds:0.#} s");
         }
         catch (SocketException)
         {
-            return false;
+            return null;
         }
     }
 

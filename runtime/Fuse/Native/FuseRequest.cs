@@ -62,4 +62,19 @@ internal readonly unsafe struct FuseRequest(IntPtr handle)
             return (int)LibFuse.AddDirentry(Handle, b, (nuint)buffer.Length, n, s, nextOffset);
         }
     }
+
+    /// <summary>
+    /// Appends a readdirplus entry (the name with a lookup's answer); returns the space it needs, as
+    /// <see cref="AddDirectoryEntry"/>. An entry with a node id counts as a lookup of that node once
+    /// it fits ("." and ".." never do); one with id 0 only lists the name.
+    /// </summary>
+    public int AddDirectoryEntryPlus(Span<byte> buffer, ReadOnlySpan<byte> nullTerminatedName, in FuseEntryParam entry, long nextOffset)
+    {
+        fixed (byte* b = buffer)
+        fixed (byte* n = nullTerminatedName)
+        fixed (FuseEntryParam* e = &entry)
+        {
+            return (int)LibFuse.AddDirentryPlus(Handle, b, (nuint)buffer.Length, n, e, nextOffset);
+        }
+    }
 }

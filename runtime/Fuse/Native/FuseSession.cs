@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Distri.Linux;
 
 namespace Distri.Fuse.Native;
 
@@ -26,6 +27,9 @@ internal sealed unsafe class FuseSession : IDisposable
     }
 
     public string MountPoint => _mountPoint;
+
+    /// <summary>The requests served so far, by kind.</summary>
+    public FuseRequestCounts Requests { get; } = new();
 
     /// <summary>Creates the session with the given -o options and mounts it.</summary>
     /// <exception cref="IOException">libfuse refused the options or the mount (it has printed why).</exception>
@@ -98,16 +102,12 @@ internal sealed unsafe class FuseSession : IDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0 || _session == IntPtr.Zero) return;
         LibFuse.SessionExit(_session);
-        var target = Encoding.UTF8.GetBytes(_mountPoint + "\0");
-        fixed (byte* t = target)
+        // Busy (a shell sitting in /ro): detach, so the name is free now and the kernel
+        // drops the file system when its last user leaves.
+        if (LibC.Unmount(_mountPoint, 0) == 0 || LibC.Unmount(_mountPoint, LibC.MNT_DETACH) == 0)
         {
-            // Busy (a shell sitting in /ro): detach, so the name is free now and the kernel
-            // drops the file system when its last user leaves.
-            if (LibC.Umount2(t, 0) == 0 || LibC.Umount2(t, LibC.MNT_DETACH) == 0)
-            {
-                _unmounted = true;
-                return;
-            }
+            _unmounted = true;
+            return;
         }
         // Not root (e.g. a user namespace without the privilege): the setuid helper can.
         try
@@ -155,6 +155,7 @@ internal sealed unsafe class FuseSession : IDisposable
 
     private static FuseLowLevelOps CreateOps() => new()
     {
+        Init = &OnInit,
         Lookup = &OnLookup,
         Forget = &OnForget,
         Getattr = &OnGetattr,
@@ -164,6 +165,7 @@ internal sealed unsafe class FuseSession : IDisposable
         Release = &OnRelease,
         Opendir = &OnOpendir,
         Readdir = &OnReaddir,
+        Readdirplus = &OnReaddirplus,
         Releasedir = &OnReleasedir,
         Getxattr = &OnGetxattr,
         Listxattr = &OnListxattr,
@@ -171,8 +173,17 @@ internal sealed unsafe class FuseSession : IDisposable
         ForgetMulti = &OnForgetMulti,
     };
 
-    private static LowLevelFileSystem FileSystemOf(IntPtr request) =>
-        ((FuseSession)GCHandle.FromIntPtr(LibFuse.RequestUserdata(request)).Target!)._fileSystem;
+    private static FuseSession SessionOf(IntPtr request) => (FuseSession)GCHandle.FromIntPtr(LibFuse.RequestUserdata(request)).Target!;
+
+    private static LowLevelFileSystem FileSystemOf(IntPtr request) => SessionOf(request)._fileSystem;
+
+    /// <summary>The file system that answers <paramref name="request"/>, counting the request.</summary>
+    private static LowLevelFileSystem Serve(IntPtr request, FuseOperation operation)
+    {
+        var session = SessionOf(request);
+        session.Requests.Add(operation);
+        return session._fileSystem;
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Fail(IntPtr request, string operation, ulong ino, Exception exception)
@@ -190,10 +201,19 @@ internal sealed unsafe class FuseSession : IDisposable
 
     private static string Name(byte* name) => Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name));
 
+    // Init has no request: userdata is the session's handle. An exception leaves libfuse's defaults.
+    [UnmanagedCallersOnly]
+    private static void OnInit(IntPtr userdata, FuseConnInfo* connection)
+    {
+        var fileSystem = ((FuseSession)GCHandle.FromIntPtr(userdata).Target!)._fileSystem;
+        try { fileSystem.Init(ref *connection); }
+        catch (Exception e) { fileSystem.OnUnhandledException("init", 0, e); }
+    }
+
     [UnmanagedCallersOnly]
     private static void OnLookup(IntPtr req, ulong parent, byte* name)
     {
-        try { FileSystemOf(req).Lookup(new FuseRequest(req), parent, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name)); }
+        try { Serve(req, FuseOperation.Lookup).Lookup(new FuseRequest(req), parent, MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name)); }
         catch (Exception e) { Fail(req, "lookup", parent, e); }
     }
 
@@ -201,7 +221,7 @@ internal sealed unsafe class FuseSession : IDisposable
     [UnmanagedCallersOnly]
     private static void OnForget(IntPtr req, ulong ino, ulong lookups)
     {
-        try { FileSystemOf(req).Forget(ino, lookups); }
+        try { Serve(req, FuseOperation.Forget).Forget(ino, lookups); }
         catch (Exception e) { FileSystemOf(req).OnUnhandledException("forget", ino, e); }
         LibFuse.ReplyNone(req);
     }
@@ -209,10 +229,11 @@ internal sealed unsafe class FuseSession : IDisposable
     [UnmanagedCallersOnly]
     private static void OnForgetMulti(IntPtr req, nuint count, FuseForgetData* forgets)
     {
+        var fileSystem = Serve(req, FuseOperation.ForgetMulti);
         for (nuint i = 0; i < count; i++)
         {
-            try { FileSystemOf(req).Forget(forgets[i].Ino, forgets[i].Nlookup); }
-            catch (Exception e) { FileSystemOf(req).OnUnhandledException("forget", forgets[i].Ino, e); }
+            try { fileSystem.Forget(forgets[i].Ino, forgets[i].Nlookup); }
+            catch (Exception e) { fileSystem.OnUnhandledException("forget", forgets[i].Ino, e); }
         }
         LibFuse.ReplyNone(req);
     }
@@ -220,77 +241,84 @@ internal sealed unsafe class FuseSession : IDisposable
     [UnmanagedCallersOnly]
     private static void OnGetattr(IntPtr req, ulong ino, FuseFileInfo* fi)
     {
-        try { FileSystemOf(req).GetAttr(new FuseRequest(req), ino); }
+        try { Serve(req, FuseOperation.GetAttr).GetAttr(new FuseRequest(req), ino); }
         catch (Exception e) { Fail(req, "getattr", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnReadlink(IntPtr req, ulong ino)
     {
-        try { FileSystemOf(req).ReadLink(new FuseRequest(req), ino); }
+        try { Serve(req, FuseOperation.ReadLink).ReadLink(new FuseRequest(req), ino); }
         catch (Exception e) { Fail(req, "readlink", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnOpen(IntPtr req, ulong ino, FuseFileInfo* fi)
     {
-        try { FileSystemOf(req).Open(new FuseRequest(req), ino, ref *fi); }
+        try { Serve(req, FuseOperation.Open).Open(new FuseRequest(req), ino, ref *fi); }
         catch (Exception e) { Fail(req, "open", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnRead(IntPtr req, ulong ino, nuint size, long offset, FuseFileInfo* fi)
     {
-        try { FileSystemOf(req).Read(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue), offset, ref *fi); }
+        try { Serve(req, FuseOperation.Read).Read(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue), offset, ref *fi); }
         catch (Exception e) { Fail(req, "read", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnRelease(IntPtr req, ulong ino, FuseFileInfo* fi)
     {
-        try { FileSystemOf(req).Release(new FuseRequest(req), ino, ref *fi); }
+        try { Serve(req, FuseOperation.Release).Release(new FuseRequest(req), ino, ref *fi); }
         catch (Exception e) { Fail(req, "release", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnOpendir(IntPtr req, ulong ino, FuseFileInfo* fi)
     {
-        try { FileSystemOf(req).OpenDir(new FuseRequest(req), ino, ref *fi); }
+        try { Serve(req, FuseOperation.OpenDir).OpenDir(new FuseRequest(req), ino, ref *fi); }
         catch (Exception e) { Fail(req, "opendir", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnReaddir(IntPtr req, ulong ino, nuint size, long offset, FuseFileInfo* fi)
     {
-        try { FileSystemOf(req).ReadDir(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue), offset, ref *fi); }
+        try { Serve(req, FuseOperation.ReadDir).ReadDir(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue), offset, ref *fi); }
         catch (Exception e) { Fail(req, "readdir", ino, e); }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnReaddirplus(IntPtr req, ulong ino, nuint size, long offset, FuseFileInfo* fi)
+    {
+        try { Serve(req, FuseOperation.ReadDirPlus).ReadDirPlus(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue), offset, ref *fi); }
+        catch (Exception e) { Fail(req, "readdirplus", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnReleasedir(IntPtr req, ulong ino, FuseFileInfo* fi)
     {
-        try { FileSystemOf(req).ReleaseDir(new FuseRequest(req), ino, ref *fi); }
+        try { Serve(req, FuseOperation.ReleaseDir).ReleaseDir(new FuseRequest(req), ino, ref *fi); }
         catch (Exception e) { Fail(req, "releasedir", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnGetxattr(IntPtr req, ulong ino, byte* name, nuint size)
     {
-        try { FileSystemOf(req).GetXattr(new FuseRequest(req), ino, Name(name), (int)Math.Min(size, int.MaxValue)); }
+        try { Serve(req, FuseOperation.GetXattr).GetXattr(new FuseRequest(req), ino, Name(name), (int)Math.Min(size, int.MaxValue)); }
         catch (Exception e) { Fail(req, "getxattr", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnListxattr(IntPtr req, ulong ino, nuint size)
     {
-        try { FileSystemOf(req).ListXattr(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue)); }
+        try { Serve(req, FuseOperation.ListXattr).ListXattr(new FuseRequest(req), ino, (int)Math.Min(size, int.MaxValue)); }
         catch (Exception e) { Fail(req, "listxattr", ino, e); }
     }
 
     [UnmanagedCallersOnly]
     private static void OnStatfs(IntPtr req, ulong ino)
     {
-        try { FileSystemOf(req).StatFs(new FuseRequest(req), ino); }
+        try { Serve(req, FuseOperation.StatFs).StatFs(new FuseRequest(req), ino); }
         catch (Exception e) { Fail(req, "statfs", ino, e); }
     }
 }

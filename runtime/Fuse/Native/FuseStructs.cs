@@ -89,6 +89,22 @@ internal struct FuseFileInfo
     }
 }
 
+/// <summary>
+/// <c>struct fuse_conn_info</c> (libfuse 3.14): what the kernel offers (<see cref="Capable"/>) and
+/// what the file system wants (<see cref="Want"/>), set in the init callback.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 128)]
+internal struct FuseConnInfo
+{
+    [FieldOffset(20)] public uint Capable;
+    [FieldOffset(24)] public uint Want;
+
+    // FUSE_CAP_* bits of fuse_common.h.
+    public const uint ReaddirPlus = 1u << 13;
+    public const uint ReaddirPlusAuto = 1u << 14;
+    public const uint NoOpendirSupport = 1u << 24;
+}
+
 /// <summary><c>struct fuse_args</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct FuseArgs
@@ -105,7 +121,7 @@ internal unsafe struct FuseArgs
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct FuseLowLevelOps
 {
-    public IntPtr Init;
+    public delegate* unmanaged<IntPtr, FuseConnInfo*, void> Init;
     public IntPtr Destroy;
     public delegate* unmanaged<IntPtr, ulong, byte*, void> Lookup;
     public delegate* unmanaged<IntPtr, ulong, ulong, void> Forget;
@@ -146,7 +162,7 @@ internal unsafe struct FuseLowLevelOps
     public delegate* unmanaged<IntPtr, nuint, FuseForgetData*, void> ForgetMulti;
     public IntPtr Flock;
     public IntPtr Fallocate;
-    public IntPtr Readdirplus;
+    public delegate* unmanaged<IntPtr, ulong, nuint, long, FuseFileInfo*, void> Readdirplus;
     public IntPtr CopyFileRange;
     public IntPtr Lseek;
 }

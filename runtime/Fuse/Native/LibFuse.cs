@@ -75,23 +75,14 @@ internal static unsafe partial class LibFuse
     [LibraryImport(Library, EntryPoint = "fuse_add_direntry")]
     public static partial nuint AddDirentry(IntPtr request, byte* buffer, nuint size, byte* name, Stat* attr, long nextOffset);
 
+    [LibraryImport(Library, EntryPoint = "fuse_add_direntry_plus")]
+    public static partial nuint AddDirentryPlus(IntPtr request, byte* buffer, nuint size, byte* name, FuseEntryParam* entry, long nextOffset);
+
     [LibraryImport(Library, EntryPoint = "fuse_lowlevel_notify_inval_entry")]
     public static partial int NotifyInvalEntry(IntPtr session, ulong parent, byte* name, nuint nameLength);
 
     [LibraryImport(Library, EntryPoint = "fuse_lowlevel_notify_inval_inode")]
     public static partial int NotifyInvalInode(IntPtr session, ulong ino, long offset, long length);
-}
-
-/// <summary>The few libc calls the daemon needs.</summary>
-internal static unsafe partial class LibC
-{
-    public const int MNT_DETACH = 2;
-
-    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true)]
-    public static partial int Umount2(byte* target, int flags);
-
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    public static partial uint Geteuid();
 }
 
 /// <summary>errno values answered to the kernel (Linux numbering).</summary>

@@ -7,6 +7,11 @@ namespace Distri.Fuse.Native;
 /// </summary>
 internal abstract class LowLevelFileSystem
 {
+    /// <summary>Chooses the connection's capabilities (libfuse has set its defaults in <paramref name="connection"/>.Want).</summary>
+    public virtual void Init(ref FuseConnInfo connection)
+    {
+    }
+
     /// <summary>Looks up <paramref name="name"/>: the kernel's bytes, which need not be UTF-8 (valid until the handler returns).</summary>
     public abstract void Lookup(FuseRequest request, ulong parent, ReadOnlySpan<byte> name);
     /// <summary>The kernel dropped <paramref name="lookups"/> of the lookups that handed out <paramref name="ino"/> (no reply).</summary>
@@ -21,6 +26,8 @@ internal abstract class LowLevelFileSystem
     public virtual void Release(FuseRequest request, ulong ino, ref FuseFileInfo info) => request.ReplyError(0);
     public abstract void OpenDir(FuseRequest request, ulong ino, ref FuseFileInfo info);
     public abstract void ReadDir(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info);
+    /// <summary>readdir with each entry's lookup answer, so the kernel need not look the names up.</summary>
+    public abstract void ReadDirPlus(FuseRequest request, ulong ino, int size, long offset, ref FuseFileInfo info);
     public abstract void ReleaseDir(FuseRequest request, ulong ino, ref FuseFileInfo info);
     public abstract void GetXattr(FuseRequest request, ulong ino, string name, int size);
     public abstract void ListXattr(FuseRequest request, ulong ino, int size);

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Distri.Fuse.Native;
+using Distri.Fuse.Nodes;
 using Distri.Packages;
 using Distri.SquashFs;
 
@@ -18,6 +20,10 @@ internal sealed class StorePackage
     private readonly Action<string> _log;
     private readonly Action<StorePackage> _closed;
     private SquashFsImage? _image;
+    // The image root, made with the image; then nodes handed to the kernel, by squashfs inode
+    // number (the kernel only names nodes it was given).
+    private ImageNode? _root;
+    private readonly ConcurrentDictionary<uint, ImageNode> _nodes = new();
     private volatile bool _broken;
     private volatile bool _retired;
     private bool _isClosed;
@@ -46,9 +52,6 @@ internal sealed class StorePackage
     /// <summary>Per-package exchange directories this package's meta declares (plugin → host).</summary>
     public IReadOnlyList<ExchangeDirectory> Joins { get; }
 
-    /// <summary>Inodes handed to the kernel, by squashfs inode number: the kernel only names inodes it was given.</summary>
-    public ConcurrentDictionary<uint, SquashFsInode> Inodes { get; } = new();
-
     public ulong RootNodeId => (ulong)Slot << 32;
 
     public ulong NodeId(uint inodeNumber) => ((ulong)Slot << 32) | inodeNumber;
@@ -67,6 +70,7 @@ internal sealed class StorePackage
                 try
                 {
                     image = SquashFsImage.Open(ImagePath);
+                    _root = new ImageNode(this, image, image.Root, RootNodeId);
                     Volatile.Write(ref _image, image);
                     return image;
                 }
@@ -123,18 +127,36 @@ internal sealed class StorePackage
         _closed(this);
     }
 
-    /// <summary>Resolves a node id of this package to its inode (the root for inode number 0).</summary>
-    public SquashFsInode? Inode(uint inodeNumber)
+    /// <summary>
+    /// The node the kernel knows as inode number <paramref name="inodeNumber"/> of this package (0 is
+    /// the image root), or null and the errno to answer: EIO when the image cannot be read, ENOENT
+    /// for a number never handed out.
+    /// </summary>
+    public ImageNode? Node(uint inodeNumber, out int errno)
     {
-        if (inodeNumber == 0) return Image?.Root;
-        return Inodes.TryGetValue(inodeNumber, out var inode) ? inode : null;
+        errno = Errno.EIO;
+        if (Image is not { } image) return null;
+        errno = Errno.ENOENT;
+        if (inodeNumber == 0) return _root;
+        return _nodes.TryGetValue(inodeNumber, out var node) ? node : null;
     }
 
-    /// <summary>The node id the kernel sees for <paramref name="inode"/>, remembering it for later requests.</summary>
-    public ulong Remember(SquashFsInode inode, SquashFsImage image)
+    /// <summary>The node the kernel gets for <paramref name="inode"/> of <paramref name="image"/>, kept for its later requests.</summary>
+    public ImageNode Remember(SquashFsInode inode, SquashFsImage image)
     {
-        if (ReferenceEquals(inode, image.Root) || inode.InodeReference == image.Root.InodeReference) return RootNodeId;
-        Inodes.TryAdd(inode.InodeNumber, inode);
-        return NodeId(inode.InodeNumber);
+        if (ReferenceEquals(inode, image.Root) || inode.InodeReference == image.Root.InodeReference) return _root!;
+        if (_nodes.TryGetValue(inode.InodeNumber, out var known)) return known;
+        return _nodes.GetOrAdd(inode.InodeNumber, new ImageNode(this, image, inode, NodeId(inode.InodeNumber)));
+    }
+
+    /// <summary>
+    /// The node of a directory entry (its inode number and reference) to hand out with the listing:
+    /// the one kept since the kernel first got it, else decoded now. Null when the image is closed.
+    /// </summary>
+    public ImageNode? Remember(uint inodeNumber, long inodeReference)
+    {
+        if (_nodes.TryGetValue(inodeNumber, out var known) && known.Inode.InodeReference == inodeReference) return known;
+        if (Image is not { } image) return null;
+        return Remember(image.GetInode(inodeReference), image);
     }
 }

@@ -39,6 +39,9 @@ internal sealed class StoreSnapshot
 
     public long Generation { get; }
 
+    /// <summary>When the scan was made: the time synthetic directories show, so their mtime moves with every rescan.</summary>
+    public DateTimeOffset Taken { get; } = DateTimeOffset.UtcNow;
+
     /// <summary>
     /// Dentries the kernel got from this snapshot with short timeouts ((parent, name) of /ro's
     /// root, exchange and joined directories): the next rescan invalidates them so a change is
@@ -153,6 +156,9 @@ internal sealed class StoreSnapshot
 
     public IEnumerable<KeyValuePair<ulong, JoinedDirectory[]>> AllJoins => _joins.Value;
 
+    /// <summary>The host directories of this snapshot's joins, if anything asked for them (none otherwise, without opening images).</summary>
+    public IEnumerable<ulong> JoinHosts => _joins.IsValueCreated ? _joins.Value.Keys : [];
+
     // A plugin joins the winning (highest priority) visible revision of its host, as PackageMeta says.
     private Dictionary<ulong, JoinedDirectory[]> ResolveJoins()
     {
@@ -168,7 +174,7 @@ internal sealed class StoreSnapshot
                     var hostDirectory = hostImage.Lookup("out/" + join.Directory);
                     var pluginDirectory = pluginImage.Lookup("out/" + join.Directory);
                     if (hostDirectory?.Type != SquashFsEntryType.Directory || pluginDirectory?.Type != SquashFsEntryType.Directory) continue;
-                    var id = host.Remember(hostDirectory, hostImage);
+                    var id = host.Remember(hostDirectory, hostImage).Id;
                     plugin.Remember(pluginDirectory, pluginImage);
                     if (!result.TryGetValue(id, out var list)) result[id] = list = [];
                     list.Add(new JoinedDirectory(plugin, pluginDirectory));

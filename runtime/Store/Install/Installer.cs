@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Net.Http;
 using System.Security.Cryptography;
@@ -16,8 +15,6 @@ namespace Distri.Store.Install;
 /// </summary>
 public sealed class Installer(PackageStore store)
 {
-    private const int BufferSize = 1 << 20;
-
     /// <summary>How many files download at once.</summary>
     public int MaxConcurrentDownloads { get; init; } = 16;
 
@@ -168,43 +165,19 @@ public sealed class Installer(PackageStore store)
         string workPath, Action<long> transferred, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(BufferSize), ArrayPool<byte>.Shared.Rent(BufferSize)];
         using var tooSlow = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var meter = new RateMeter(tooSlow, RateWindow, (long)(MinimumBytesPerSecond * RateWindow.TotalSeconds));
         try
         {
             tooSlow.CancelAfter(RateWindow);
             await using var source = await repository.OpenAsync(fileName, tooSlow.Token).ConfigureAwait(false);
-            await using var target = new FileStream(workPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+            using var target = File.OpenHandle(workPath, FileMode.Create, FileAccess.Write, FileShare.None);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long total = 0;
-            var fill = FillAsync(source, buffers[0], meter, tooSlow.Token);
-            try
+            var total = await DownloadPipeline.CopyAsync((buffer, token) => FillAsync(source, buffer, meter, token), target, hash,
+                expectedSize, n => transferred(n), tooSlow.Token).ConfigureAwait(false);
+            if (total > expectedSize)
             {
-                for (var current = 0; ; current ^= 1)
-                {
-                    var read = await fill.ConfigureAwait(false);
-                    if (read == 0) break;
-                    // Read (and decode: zstd is the hot part) the next megabyte on another core
-                    // while this one is hashed and written.
-                    var next = buffers[current ^ 1];
-                    fill = Task.Run(() => FillAsync(source, next, meter, tooSlow.Token), tooSlow.Token);
-                    total += read;
-                    if (total > expectedSize)
-                    {
-                        throw new StoreException($"{fileName} from {repository}: size mismatch: expected {expectedSize} bytes, got more");
-                    }
-                    hash.AppendData(buffers[current], 0, read);
-                    await target.WriteAsync(buffers[current].AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                    transferred(read);
-                }
-            }
-            finally
-            {
-                // A read still running (only after a failure) must end before its source closes and
-                // its buffer returns to the pool; stop it rather than wait for the server.
-                if (!fill.IsCompleted) await tooSlow.CancelAsync().ConfigureAwait(false);
-                await ((Task)fill).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw new StoreException($"{fileName} from {repository}: size mismatch: expected {expectedSize} bytes, got more");
             }
             if (total != expectedSize)
             {
@@ -226,7 +199,6 @@ public sealed class Installer(PackageStore store)
         }
         finally
         {
-            foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
             slots.Release();
         }
     }
@@ -241,11 +213,11 @@ public sealed class Installer(PackageStore store)
         int n;
         do
         {
-            n = await source.ReadAsync(buffer.AsMemory(read, BufferSize - read), cancellationToken).ConfigureAwait(false);
+            n = await source.ReadAsync(buffer.AsMemory(read, DownloadPipeline.BufferSize - read), cancellationToken).ConfigureAwait(false);
             read += n;
             meter.Add(n);
         }
-        while (n > 0 && read < BufferSize);
+        while (n > 0 && read < DownloadPipeline.BufferSize);
         return read;
     }
 

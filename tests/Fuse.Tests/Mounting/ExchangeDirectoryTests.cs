@@ -63,6 +63,36 @@ public sealed class ExchangeDirectoryTests
     }
 
     [TestMethod]
+    public void ListingsTheKernelKeepsFollowARescan()
+    {
+        Requires.Fuse();
+        using var temp = new TempDirectory("fuse-listings");
+        var store = new TestStore(temp);
+        store.Add("host-amd64-2.0-1", ("lib/host/modules/core.so", "core"), ("bin/host", "h"));
+        using var mount = RoMount.Start(store.Directory, temp.CreateDirectory("ro"));
+        static string[] List(string path) => [.. Directory.GetFileSystemEntries(path).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+        var modules = mount["host-amd64-2.0-1/out/lib/host/modules"];
+        string[] before = ["bin", "host-amd64-2.0-1", "include", "lib", "sbin", "share"];
+        // Listed once, so the kernel holds these listings (directories are opened without a round trip).
+        CollectionAssert.AreEqual(before, List(mount.MountPoint));
+        CollectionAssert.AreEqual(new[] { "host" }, List(mount["bin"]));
+        CollectionAssert.AreEqual(new[] { "core.so" }, List(modules));
+
+        store.Add("plugin-amd64-0.1-1", root => TestStore.Fill(root, ("lib/host/modules/plugin.so", "plugin"), ("bin/plugin", "p")),
+            [new ExchangeDirectory { Directory = "lib/host/modules", Host = "host" }]);
+        Assert.AreEqual(1, FuseControl.RescanAllAsync(store.Directory, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult());
+        CollectionAssert.AreEqual(new[] { "bin", "host-amd64-2.0-1", "include", "lib", "plugin-amd64-0.1-1", "sbin", "share" }, List(mount.MountPoint));
+        CollectionAssert.AreEqual(new[] { "host", "plugin" }, List(mount["bin"]));
+        CollectionAssert.AreEqual(new[] { "core.so", "plugin.so" }, List(modules), "a joined directory");
+
+        store.Remove("plugin-amd64-0.1-1");
+        Assert.AreEqual(1, FuseControl.RescanAllAsync(store.Directory, TimeSpan.FromSeconds(30)).GetAwaiter().GetResult());
+        CollectionAssert.AreEqual(before, List(mount.MountPoint));
+        CollectionAssert.AreEqual(new[] { "host" }, List(mount["bin"]));
+        CollectionAssert.AreEqual(new[] { "core.so" }, List(modules));
+    }
+
+    [TestMethod]
     public void StoreChangesAreNoticedWithoutAControlRequest()
     {
         Requires.Fuse();

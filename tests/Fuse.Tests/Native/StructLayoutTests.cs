@@ -56,15 +56,18 @@ public sealed unsafe class StructLayoutTests
             memset(&fi, 0, sizeof fi); fi.keep_cache = 1; P("fuse_file_info.keep_cache", ((unsigned int *)&fi)[1]);
             memset(&fi, 0, sizeof fi); fi.direct_io = 1; P("fuse_file_info.direct_io", ((unsigned int *)&fi)[1]);
             memset(&fi, 0, sizeof fi); fi.cache_readdir = 1; P("fuse_file_info.cache_readdir", ((unsigned int *)&fi)[1]);
+            P("fuse_conn_info", sizeof(struct fuse_conn_info)); O(fuse_conn_info, capable); O(fuse_conn_info, want);
+            P("FUSE_CAP_READDIRPLUS", FUSE_CAP_READDIRPLUS); P("FUSE_CAP_READDIRPLUS_AUTO", FUSE_CAP_READDIRPLUS_AUTO);
+            P("FUSE_CAP_NO_OPENDIR_SUPPORT", FUSE_CAP_NO_OPENDIR_SUPPORT);
             P("fuse_args", sizeof(struct fuse_args));
             P("fuse_forget_data", sizeof(struct fuse_forget_data)); O(fuse_forget_data, ino); O(fuse_forget_data, nlookup);
             P("fuse_lowlevel_ops", sizeof(struct fuse_lowlevel_ops));
-            O(fuse_lowlevel_ops, lookup); O(fuse_lowlevel_ops, forget); O(fuse_lowlevel_ops, getattr);
+            O(fuse_lowlevel_ops, init); O(fuse_lowlevel_ops, lookup); O(fuse_lowlevel_ops, forget); O(fuse_lowlevel_ops, getattr);
             O(fuse_lowlevel_ops, readlink); O(fuse_lowlevel_ops, open); O(fuse_lowlevel_ops, read);
             O(fuse_lowlevel_ops, release); O(fuse_lowlevel_ops, opendir); O(fuse_lowlevel_ops, readdir);
             O(fuse_lowlevel_ops, releasedir); O(fuse_lowlevel_ops, getxattr); O(fuse_lowlevel_ops, listxattr);
             O(fuse_lowlevel_ops, statfs);
-            O(fuse_lowlevel_ops, forget_multi); O(fuse_lowlevel_ops, lseek);
+            O(fuse_lowlevel_ops, forget_multi); O(fuse_lowlevel_ops, readdirplus); O(fuse_lowlevel_ops, lseek);
             return 0;
         }
         """;
@@ -141,6 +144,19 @@ public sealed unsafe class StructLayoutTests
     }
 
     [TestMethod]
+    public void FuseConnInfoMatchesHeaderAndItsCapabilityBits()
+    {
+        var n = Native();
+        var c = new FuseConnInfo();
+        Assert.AreEqual(n["fuse_conn_info"], sizeof(FuseConnInfo));
+        Assert.AreEqual(n["fuse_conn_info.capable"], Offset(&c, &c.Capable));
+        Assert.AreEqual(n["fuse_conn_info.want"], Offset(&c, &c.Want));
+        Assert.AreEqual((long)FuseConnInfo.ReaddirPlus, n["FUSE_CAP_READDIRPLUS"]);
+        Assert.AreEqual((long)FuseConnInfo.ReaddirPlusAuto, n["FUSE_CAP_READDIRPLUS_AUTO"]);
+        Assert.AreEqual((long)FuseConnInfo.NoOpendirSupport, n["FUSE_CAP_NO_OPENDIR_SUPPORT"]);
+    }
+
+    [TestMethod]
     public void FuseArgsMatchesHeader() => Assert.AreEqual(Native()["fuse_args"], sizeof(FuseArgs));
 
     [TestMethod]
@@ -159,6 +175,7 @@ public sealed unsafe class StructLayoutTests
         var n = Native();
         var o = new FuseLowLevelOps();
         Assert.AreEqual(n["fuse_lowlevel_ops"], sizeof(FuseLowLevelOps));
+        Assert.AreEqual(n["fuse_lowlevel_ops.init"], Offset(&o, &o.Init));
         Assert.AreEqual(n["fuse_lowlevel_ops.lookup"], Offset(&o, &o.Lookup));
         Assert.AreEqual(n["fuse_lowlevel_ops.forget"], Offset(&o, &o.Forget));
         Assert.AreEqual(n["fuse_lowlevel_ops.getattr"], Offset(&o, &o.Getattr));
@@ -173,6 +190,7 @@ public sealed unsafe class StructLayoutTests
         Assert.AreEqual(n["fuse_lowlevel_ops.listxattr"], Offset(&o, &o.Listxattr));
         Assert.AreEqual(n["fuse_lowlevel_ops.statfs"], Offset(&o, &o.Statfs));
         Assert.AreEqual(n["fuse_lowlevel_ops.forget_multi"], Offset(&o, &o.ForgetMulti));
+        Assert.AreEqual(n["fuse_lowlevel_ops.readdirplus"], Offset(&o, &o.Readdirplus));
         Assert.AreEqual(n["fuse_lowlevel_ops.lseek"], Offset(&o, &o.Lseek));
     }
 }
