@@ -15,10 +15,7 @@ public sealed class DebugPackageTests
     private const string Prog = "tinyprog-amd64-1.0-1";
     private const string Debug = "tinyprog-debug-amd64-1.0-1";
 
-    private static readonly Lazy<(PackageFixture Fixture, ExternalTool.Result Result)> Built = new(() =>
-    {
-        var f = new PackageFixture();
-        var project = f.WritePackage("tinyprog", TinyC.Package(f, TinyC.Program(f, "tinyprog", """
+    private static readonly SharedBuild Built = new(f => f.WritePackage("tinyprog", PackageFixture.Definition(TinyC.Program(f, "tinyprog", """
             #include <stdio.h>
 
             static int answer(void) { return 42; }
@@ -28,24 +25,12 @@ public sealed class DebugPackageTests
                 printf("%d\n", answer());
                 return 0;
             }
-            """)));
-        return (f, f.Build(project));
-    }, LazyThreadSafetyMode.ExecutionAndPublication);
+            """))));
 
-    private static PackageFixture Build()
-    {
-        Requires.Fuse();
-        Requires.Tool("bwrap");
-        var (f, result) = Built.Value;
-        Assert.AreEqual(0, result.ExitCode, "dotnet build tinyprog failed:\n" + BuildEnvironmentIntegrationTests.Tail(result));
-        return f;
-    }
+    private static PackageFixture Build() => Built.Fixture();
 
     [ClassCleanup]
-    public static void RemoveTheBuild()
-    {
-        if (Built.IsValueCreated) Built.Value.Fixture.Dispose();
-    }
+    public static void RemoveTheBuild() => Built.Dispose();
 
     /// <summary>A file of an image, copied out to read it with binutils.</summary>
     private static string Extract(PackageFixture f, TempDirectory temp, string full, string path)

@@ -17,31 +17,19 @@ public sealed class SplitPackageTests
     private const string App = "tinyapp-amd64-1.0-1";
     private const string DevSplit = """<Split Include="tinylib-dev" Paths="out/include/**;out/lib/pkgconfig/**;out/lib/*.a" RuntimeDependencies="tinylib" />""";
 
-    private static readonly Lazy<(PackageFixture Fixture, ExternalTool.Result Result)> Built = new(() =>
+    private static readonly SharedBuild Built = new(f =>
     {
-        var f = new PackageFixture();
-        f.WritePackage("tinylib", TinyC.Package(f, TinyC.Library(f, "tinylib"), DevSplit));
+        f.WritePackage("tinylib", PackageFixture.Definition(TinyC.Library(f, "tinylib"), DevSplit));
         // The header at the library's own prefix: there only through the dev part's join.
-        var app = f.WritePackage("tinyapp", TinyC.Package(f,
+        return f.WritePackage("tinyapp", PackageFixture.Definition(
             TinyC.Program(f, "tinyapp", "#include <tiny.h>\nint main(void) { return tiny() == 42 ? 0 : 1; }\n", "-ltiny", check: $"test -f /ro/{Lib}/out/include/tiny.h"),
             """<Dependency Include="tinylib" />"""));
-        return (f, f.Build(app));
-    }, LazyThreadSafetyMode.ExecutionAndPublication);
+    });
 
-    private static PackageFixture Build()
-    {
-        Requires.Fuse();
-        Requires.Tool("bwrap");
-        var (f, result) = Built.Value;
-        Assert.AreEqual(0, result.ExitCode, "dotnet build tinyapp failed:\n" + BuildEnvironmentIntegrationTests.Tail(result));
-        return f;
-    }
+    private static PackageFixture Build() => Built.Fixture();
 
     [ClassCleanup]
-    public static void RemoveTheBuild()
-    {
-        if (Built.IsValueCreated) Built.Value.Fixture.Dispose();
-    }
+    public static void RemoveTheBuild() => Built.Dispose();
 
     private static string[] Entries(PackageFixture f, string full)
     {
@@ -76,7 +64,7 @@ public sealed class SplitPackageTests
     public void ADependentBuildsWithThePartsHeadersButNeedsOnlyTheRuntimePart()
     {
         var f = Build();
-        StringAssert.Contains(Built.Value.Result.StandardOutput, $"Build environment of {App}: 3 packages at /ro", "tinylib, tinylib-dev and the seed");
+        StringAssert.Contains(Built.Result.StandardOutput, $"Build environment of {App}: 3 packages at /ro", "tinylib, tinylib-dev and the seed");
         var app = Yaml.ReadMeta(Path.Combine(f.Repository, App + ".meta.yaml"));
         CollectionAssert.Contains(app.RuntimeDependencies, Lib);
         CollectionAssert.DoesNotContain(app.RuntimeDependencies, Dev);

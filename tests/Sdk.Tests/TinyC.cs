@@ -62,19 +62,6 @@ internal static class TinyC
             """,
     });
 
-    /// <summary>A .distpkg body for a tarball made here (<c>NAME-1.0</c>), with extra items.</summary>
-    public static string Package(PackageFixture f, string tarball, string items = "") => $"""
-        <Project Sdk="Distri.Sdk">
-          <PropertyGroup>
-            <Version>1.0</Version>
-          </PropertyGroup>
-          <ItemGroup>
-            <Source Include="file://{tarball}" Sha256="{PackageFixture.Sha256(tarball)}" />
-            {items}
-          </ItemGroup>
-        </Project>
-        """;
-
     private static string Tarball(PackageFixture f, string name, Dictionary<string, string> files)
     {
         var directory = name + "-1.0";
@@ -85,5 +72,36 @@ internal static class TinyC
         var tarball = f[Path.Combine("tarballs", directory + ".tar.gz")];
         ExternalTool.Check("tar", "-czf", tarball, "-C", f["tarballs"], "--mtime=@0", "--owner=0", "--group=0", directory);
         return tarball;
+    }
+}
+
+/// <summary>
+/// Packages a test class builds once, in the sandbox, and its tests share: written by
+/// <c>write</c> (which returns the project to build) into a fixture kept until the class ends.
+/// </summary>
+internal sealed class SharedBuild(Func<PackageFixture, string> write)
+{
+    private readonly Lazy<(PackageFixture Fixture, ExternalTool.Result Result)> _built = new(() =>
+    {
+        var f = new PackageFixture();
+        return (f, f.Build(write(f)));
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The build's output (it has run and succeeded once <see cref="Fixture"/> returned).</summary>
+    public ExternalTool.Result Result => _built.Value.Result;
+
+    /// <summary>The fixture after a successful build; inconclusive without FUSE or bubblewrap.</summary>
+    public PackageFixture Fixture()
+    {
+        Requires.Fuse();
+        Requires.Tool("bwrap");
+        var (f, result) = _built.Value;
+        Assert.AreEqual(0, result.ExitCode, "the build failed:\n" + BuildEnvironmentIntegrationTests.Tail(result));
+        return f;
+    }
+
+    public void Dispose()
+    {
+        if (_built.IsValueCreated) _built.Value.Fixture.Dispose();
     }
 }
