@@ -117,24 +117,36 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
         return reached;
     }
 
-    /// <summary>The exchange directories of the packages the view shows (not this build's own images).</summary>
+    /// <summary>
+    /// The exchange directories by which the view's split parts show their files inside their
+    /// package's directory (not this build's own images; not plugins', whose host's names win).
+    /// </summary>
     private static List<(PackageFullName, string, string)> Joins(string view, PackageClosure repository, List<PackageFullName> images)
     {
+        var shown = Directory.EnumerateDirectories(view).Select(d => PackageFullName.TryParse(Path.GetFileName(d), out var full) ? full : (PackageFullName?)null)
+            .OfType<PackageFullName>().Where(full => !images.Contains(full)).ToHashSet();
         var joins = new List<(PackageFullName, string, string)>();
-        foreach (var directory in Directory.EnumerateDirectories(view))
+        foreach (var package in shown)
         {
-            if (!PackageFullName.TryParse(Path.GetFileName(directory), out var full) || images.Contains(full)) continue;
-            var meta = Path.Combine(repository.RepositoryOf(full), StoreLayout.MetaFileName(full));
-            try
+            foreach (var part in Meta(package)?.SplitPackages ?? [])
             {
-                if (File.Exists(meta))
-                    joins.AddRange(Yaml.ReadMeta(meta).ExchangeDirectories.Select(e => (full, e.Directory.Trim('/'), e.Host)));
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException)
-            {
-                // Unreadable: the closure reports it; this package simply has no joins here.
+                if (PackageFullName.TryParse(part, out var full) && shown.Contains(full) && Meta(full) is { } meta)
+                    joins.AddRange(meta.ExchangeDirectories.Where(e => e.Host == package.Name).Select(e => (full, e.Directory.Trim('/'), e.Host)));
             }
         }
         return joins;
+
+        PackageMeta? Meta(PackageFullName full)
+        {
+            try
+            {
+                var path = Path.Combine(repository.RepositoryOf(full), StoreLayout.MetaFileName(full));
+                return File.Exists(path) ? Yaml.ReadMeta(path) : null;
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                return null; // the closure reports it
+            }
+        }
     }
 }

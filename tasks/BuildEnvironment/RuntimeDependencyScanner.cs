@@ -32,7 +32,7 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
     /// <summary>The image a path below the image root belongs to; null: all is self's.</summary>
     public Func<string, PackageFullName>? OwnerOf { get; init; }
 
-    /// <summary>Exchange directories of the view's packages: Joiner's <c>out/Directory</c> shown inside package Host's.</summary>
+    /// <summary>Split parts' exchange directories in the view: Joiner's <c>out/Directory</c> shown inside its package Host's.</summary>
     public IReadOnlyList<(PackageFullName Joiner, string Directory, string Host)> Joins { get; init; } = [];
 
     private PackageFullName Scanned => Part ?? self;
@@ -196,9 +196,8 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
         var path = target[(_view.Length + 1)..];
         var first = path.Split('/')[0];
         if (!PackageFullName.TryParse(first, out var full)) return null;
-        // Shown in the package's directory by a joiner: the joiner's own copy is the file (split
-        // parts and their main package hold disjoint files; a plugin's name the host also has is
-        // taken for the plugin's).
+        // Shown in the package's directory by one of its split parts (they hold disjoint files):
+        // the part's own copy is the file.
         var rest = path.Length > first.Length ? path[(first.Length + 1)..] : "";
         foreach (var (joiner, directory, host) in Joins)
         {
