@@ -2,6 +2,8 @@
 # with $root (the install tree) and $debug (the debug image's out/lib/debug) set. Each executable
 # and shared library with DWARF and a build ID: its debug info to $debug/.build-id/xx/rest.debug
 # (gdb's layout), then stripped of it. Symbol tables stay: backtraces keep their function names.
+# A root that is no plain directory is refused by packing (DST3005): nothing to strip here.
+[ -d "$root" ] && [ ! -L "$root" ] || exit 0
 rm -rf "$debug"
 find "$root" -type f -size +63c -exec sh -ec '
 debug=$1; shift
