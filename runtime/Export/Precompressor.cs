@@ -46,23 +46,14 @@ public static class Precompressor
 
     private static void Write(string original, string sibling, Func<Stream, Stream> encoder)
     {
-        // Unpredictable and created exclusively (O_EXCL): a symlink planted under the name is never followed.
-        var temp = Path.Combine(Path.GetDirectoryName(sibling)!, $".{Path.GetFileName(sibling)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        // The sibling carries the original's time: that is how IsCurrent knows what it was made from.
+        var made = DateTime.MinValue;
+        AtomicFile.Write(sibling, target =>
         {
-            RegularFile.Status status;
-            using (var source = RegularFile.OpenRead(original, out status, 1 << 20))
-            using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            using (var encoded = encoder(target))
-            {
-                source.CopyTo(encoded, 1 << 20);
-            }
-            File.SetLastWriteTimeUtc(temp, status.LastWriteTimeUtc);
-            File.Move(temp, sibling, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+            using var source = RegularFile.OpenRead(original, out var status, 1 << 20);
+            using var encoded = encoder(target);
+            source.CopyTo(encoded, 1 << 20);
+            made = status.LastWriteTimeUtc;
+        }, finish: temp => File.SetLastWriteTimeUtc(temp, made), bufferSize: 1 << 20);
     }
 }

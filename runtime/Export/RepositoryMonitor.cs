@@ -43,7 +43,7 @@ public sealed class RepositoryMonitor(string packageDirectory)
                 var index = Yaml.Serialize(RepositoryIndexBuilder.Build(packageDirectory).Index);
                 if (ReadExisting(indexPath) != index)
                 {
-                    Yaml.WriteAtomically(indexPath, index);
+                    AtomicFile.WriteAllText(indexPath, index);
                 }
                 IndexError = null;
             }

@@ -1,10 +1,7 @@
-using System.ComponentModel;
-using System.Runtime.InteropServices;
-
 namespace Distri.Linux;
 
 /// <summary>Owners of files and the users behind them.</summary>
-public static partial class FileOwnership
+public static class FileOwnership
 {
     /// <summary>Gives a whole tree to <paramref name="uid"/>:<paramref name="gid"/>; symlinks are changed themselves, never followed.</summary>
     public static void ChangeTree(string root, uint uid, uint gid)
@@ -16,11 +13,7 @@ public static partial class FileOwnership
             Change(entry.FullName, uid, gid);
     }
 
-    public static void Change(string path, uint uid, uint gid)
-    {
-        if (lchown(path, uid, gid) != 0)
-            throw new IOException($"cannot give {path} to {uid}:{gid}: {new Win32Exception(Marshal.GetLastPInvokeError()).Message}");
-    }
+    public static void Change(string path, uint uid, uint gid) => LibC.LChown(path, uid, gid);
 
     /// <summary>The uid and gid of a user in the host's /etc/passwd, or null.</summary>
     public static (uint Uid, uint Gid)? FindUser(string name, string passwd = "/etc/passwd")
@@ -33,10 +26,4 @@ public static partial class FileOwnership
         }
         return null;
     }
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int lchown(string path, uint owner, uint group);
-
-    [LibraryImport("libc")]
-    public static partial uint geteuid();
 }

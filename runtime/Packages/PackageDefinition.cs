@@ -5,9 +5,10 @@ namespace Distri.Packages;
 
 /// <summary>
 /// A package definition, <c>pkgs/&lt;name&gt;/&lt;name&gt;.distpkg</c>, as tools read it outside MSBuild
-/// (bump, ci, the build summary, the cycle check): its name, revision and the packages it depends on,
-/// from the literal XML — nothing is evaluated, so a value written as <c>$(…)</c> stays as written.
-/// Malformed files raise <see cref="InvalidDataException"/> naming the file.
+/// (bump, ci, the build summary, the cycle check, the tasks' error locations): its name, revision
+/// and the packages it depends on, and where an element is written, from the literal XML — nothing
+/// is evaluated, so a value written as <c>$(…)</c> stays as written. The one reader of the format
+/// outside MSBuild. Malformed files raise <see cref="InvalidDataException"/> naming the file.
 /// </summary>
 public sealed class PackageDefinition
 {
@@ -106,6 +107,35 @@ public sealed class PackageDefinition
             }
         }
         throw new InvalidDataException($"{Path}: neither <Revision> nor <Version> found");
+    }
+
+    /// <summary>
+    /// The 1-based line where the first element named <paramref name="element"/> (with
+    /// <c>Include</c> equal to <paramref name="include"/> when given) is written in the definition at
+    /// <paramref name="path"/>; the <c>Project</c> element's line when <paramref name="element"/> is
+    /// null; 0 when not found or the file cannot be read. MSBuild items and properties do not carry
+    /// their location into tasks: this is how a diagnostic points at the mistake.
+    /// </summary>
+    public static int FindLine(string path, string? element, string? include = null)
+    {
+        try
+        {
+            using var reader = Open(path);
+            var info = (IXmlLineInfo)reader;
+            while (reader.Read())
+            {
+                if (reader.NodeType != XmlNodeType.Element) continue;
+                if (element is null && reader.LocalName == "Project") return info.LineNumber;
+                if (reader.LocalName != element) continue;
+                if (include is null || string.Equals(reader.GetAttribute("Include")?.Trim(), include, StringComparison.Ordinal))
+                    return info.LineNumber;
+            }
+        }
+        catch (Exception e) when (e is XmlException or IOException or UnauthorizedAccessException)
+        {
+            // A diagnostic without a line is still a diagnostic.
+        }
+        return 0;
     }
 
     private static readonly XmlReaderSettings Settings = new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };

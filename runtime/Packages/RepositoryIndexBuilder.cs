@@ -77,7 +77,7 @@ public static class RepositoryIndexBuilder
     public static Result Write(string packageDirectory)
     {
         var result = Build(packageDirectory);
-        Yaml.WriteAtomically(Path.Combine(packageDirectory, RepositoryIndex.FileName), Yaml.Serialize(result.Index));
+        AtomicFile.WriteAllText(Path.Combine(packageDirectory, RepositoryIndex.FileName), Yaml.Serialize(result.Index));
         return result;
     }
 }

@@ -73,28 +73,6 @@ public static class Yaml
         return value;
     }
 
-    /// <summary>
-    /// Writes through a temp file and a rename, so readers never see half a file. The temp file is
-    /// created exclusively (<c>O_EXCL</c>): a symlink planted under its name is never followed.
-    /// </summary>
-    public static void WriteAtomically(string path, string text)
-    {
-        var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            using (var writer = new StreamWriter(stream))
-            {
-                writer.Write(text);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-    }
-
     /// <summary>The first of <paramref name="fields"/> that is null, by its YAML key; for <see cref="IYamlDocument.FindNull"/>.</summary>
     internal static string? FirstNull(params ReadOnlySpan<(string Key, object? Value)> fields)
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Distri.Linux;
 
 namespace Distri.Sandbox;
 
@@ -35,8 +36,8 @@ public static class SandboxLauncher
             };
         }
         var args = Bubblewrap.SandboxArguments(spec, inherited, source);
-        ChangedFile.Write(argumentsPath, string.Concat(args.Select(a => a.Contains('\0') ? throw new ArgumentException("NUL in a sandbox argument") : a + "\0")));
-        ChangedFile.Write(launcherPath, Script(spec, Path.GetFullPath(argumentsPath), bubblewrap, staged));
+        AtomicFile.WriteIfChanged(argumentsPath, string.Concat(args.Select(a => a.Contains('\0') ? throw new ArgumentException("NUL in a sandbox argument") : a + "\0")));
+        AtomicFile.WriteIfChanged(launcherPath, Script(spec, Path.GetFullPath(argumentsPath), bubblewrap, staged));
     }
 
     private static string Script(SandboxSpec spec, string argumentsPath, string bubblewrap, List<(string Host, string Staged)> staged)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Distri.Linux;
 
 namespace Distri.Sandbox;
 
@@ -69,5 +70,5 @@ public sealed class SandboxSpec
     }
 
     /// <summary>Writes only when the content changes, so the file's timestamp can be an incremental-build input.</summary>
-    public void Write(string path) => ChangedFile.Write(path, ToJson());
+    public void Write(string path) => AtomicFile.WriteIfChanged(path, ToJson());
 }

@@ -1,4 +1,4 @@
-using Distri.SquashFs.Writing;
+using Distri.Linux;
 
 namespace Distri.SquashFs;
 

@@ -105,26 +105,9 @@ public sealed class PackageStore
     {
         System.IO.Directory.CreateDirectory(WorkDirectory);
         var lockPath = Path.Combine(WorkDirectory, LockFileName);
-        var told = false;
-        while (true)
-        {
-            try
-            {
-                // FileShare.None is an exclusive flock(2) on Linux.
-                var handle = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                RemoveStaleWorkFiles(lockPath);
-                return handle;
-            }
-            catch (IOException) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (!told)
-                {
-                    waiting?.Invoke($"waiting for another distri process using {Directory}");
-                    told = true;
-                }
-                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        var handle = await FileLock.AcquireAsync(lockPath, () => waiting?.Invoke($"waiting for another distri process using {Directory}"), cancellationToken).ConfigureAwait(false);
+        RemoveStaleWorkFiles(lockPath);
+        return handle;
     }
 
     private void RemoveStaleWorkFiles(string lockPath)

@@ -14,8 +14,10 @@ namespace Distri.Tasks.Bootstrap;
 /// bytes and no build reads it.
 /// Maintainer scripts never run: the seed is only files.
 /// </summary>
-public sealed class AssembleDebianRoot : Microsoft.Build.Utilities.Task
+public sealed class AssembleDebianRoot : Microsoft.Build.Utilities.Task, ICancelableTask
 {
+    private readonly CancellationTokenSource _cancel = new();
+
     private static readonly string[] MergedDirectories = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
     private static readonly string[] Excluded = ["./usr/share/doc", "./usr/share/man", "./usr/share/info", "./usr/share/locale", "./usr/share/lintian", "./usr/share/bug"];
 
@@ -27,6 +29,8 @@ public sealed class AssembleDebianRoot : Microsoft.Build.Utilities.Task
     /// <summary>The directory to fill (the image's <c>out/</c>); emptied first.</summary>
     [Required] public string Root { get; set; } = "";
 
+    public void Cancel() => _cancel.Cancel();
+
     public override bool Execute()
     {
         var root = Path.GetFullPath(Root);
@@ -37,7 +41,20 @@ public sealed class AssembleDebianRoot : Microsoft.Build.Utilities.Task
             var name = package.GetMetadata("Package");
             var unpack = Cli.Wrap("dpkg-deb").WithArguments(["--fsys-tarfile", package.ItemSpec])
                 | Cli.Wrap("tar").WithArguments(["-x", "--no-same-owner", "-C", root, .. Excluded.Select(e => "--exclude=" + e)]);
-            var result = unpack.WithValidation(CommandResultValidation.None).ExecuteBufferedAsync().GetAwaiter().GetResult();
+            BufferedCommandResult result;
+            try
+            {
+                result = unpack.WithValidation(CommandResultValidation.None).ExecuteBufferedAsync(_cancel.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                Log.LogError(Messages.ExtractFailed, DefinitionFile, "DebianPackage", name, name, $"cannot run dpkg-deb | tar: {e.Message}");
+                return false;
+            }
             if (result.ExitCode != 0)
                 Log.LogError(Messages.ExtractFailed, DefinitionFile, "DebianPackage", name, name, $"dpkg-deb | tar exited with {result.ExitCode}: {result.StandardError.Trim()}");
         }

@@ -1,5 +1,3 @@
-using CliWrap;
-using CliWrap.Buffered;
 using Distri.Tasks.Diagnostics;
 using Distri.Tasks.Sources;
 using Microsoft.Build.Framework;
@@ -57,20 +55,14 @@ public sealed class FetchDebianPackages : Microsoft.Build.Utilities.Task, ICance
         {
             // apt drops to its _apt user for downloads: let it write here.
             File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_111_111);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
-            timeout.CancelAfter(TimeSpan.FromSeconds(AptTimeoutSeconds));
-            var result = Cli.Wrap(AptGet)
-                .WithArguments(["download", "-qq", .. packages.Select(p => $"{p.ItemSpec}={p.Meta("Version")}")])
-                .WithWorkingDirectory(work.FullName)
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync(timeout.Token).GetAwaiter().GetResult();
+            var result = AptGetProcess.Run(AptGet, ["download", "-qq", .. packages.Select(p => $"{p.ItemSpec}={p.Meta("Version")}")], work.FullName,
+                TimeSpan.FromSeconds(AptTimeoutSeconds), _cancel.Token);
             if (result.ExitCode != 0)
             {
                 if (reportEach)
                 {
-                    var why = (result.StandardError + result.StandardOutput).Trim().Split('\n').LastOrDefault() ?? "";
                     var package = packages[0];
-                    Log.LogError(Messages.DebianPackageUnavailable, DefinitionFile, "DebianPackage", package.ItemSpec, package.ItemSpec, package.Meta("Version"), $"apt-get download exited with {result.ExitCode}: {why}");
+                    Log.LogError(Messages.DebianPackageUnavailable, DefinitionFile, "DebianPackage", package.ItemSpec, package.ItemSpec, package.Meta("Version"), $"apt-get download exited with {result.ExitCode}: {AptGetProcess.Why(result)}");
                 }
                 return false;
             }
@@ -89,15 +81,14 @@ public sealed class FetchDebianPackages : Microsoft.Build.Utilities.Task, ICance
                     Log.LogError(Messages.Sha256Mismatch, DefinitionFile, "DebianPackage", package.ItemSpec, file.Name, "apt-get download", expected, actual);
                     continue;
                 }
-                var temp = cache.NewTempPath();
-                File.Move(file.FullName, temp);
-                cache.Commit(temp, expected);
+                cache.Commit(file.FullName, expected);
             }
             return true;
         }
         catch (OperationCanceledException)
         {
-            Log.LogError(Messages.DebianPackageUnavailable, DefinitionFile, "DebianPackage", packages[0].ItemSpec, packages[0].ItemSpec, packages[0].Meta("Version"), $"apt-get download gave no answer in {AptTimeoutSeconds} s");
+            Log.LogError(Messages.DebianPackageUnavailable, DefinitionFile, "DebianPackage", packages[0].ItemSpec, packages[0].ItemSpec, packages[0].Meta("Version"),
+                _cancel.IsCancellationRequested ? "cancelled" : $"apt-get download gave no answer in {AptTimeoutSeconds} s");
             return true; // retrying each would only wait again
         }
         catch (System.ComponentModel.Win32Exception e)

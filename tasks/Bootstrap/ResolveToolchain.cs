@@ -1,5 +1,6 @@
 using Distri.Packages;
 using Distri.Tasks.BuildEnvironment;
+using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -14,7 +15,7 @@ public sealed class ResolveToolchain : Microsoft.Build.Utilities.Task
 {
     [Required] public ITaskItem[] Names { get; set; } = [];
     [Required] public string RepositoryDirectory { get; set; } = "";
-    public string? ProjectFile { get; set; }
+    [Required] public string ProjectFile { get; set; } = "";
 
     /// <summary>Full names with metadata Name, MetaPath, ImagePath.</summary>
     [Output] public ITaskItem[] Packages { get; private set; } = [];
@@ -27,8 +28,8 @@ public sealed class ResolveToolchain : Microsoft.Build.Utilities.Task
         {
             if (closure.Newest(name) is not { } full)
             {
-                BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.UnbuiltDependency, ProjectFile,
-                    $"toolchain package {name} is not in {RepositoryDirectory} (build it there first: dotnet build pkgs/{name} -p:DistriArtifactsDir=…)");
+                Log.LogError(Messages.UnbuiltDependency, ProjectFile, "DistriToolchain", null, name,
+                    $"the toolchain's repository {RepositoryDirectory} has none (build it there first: dotnet build pkgs/{name} -p:DistriArtifactsDir=…)");
                 continue;
             }
             var item = new TaskItem(full.ToString());

@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using CliWrap;
 using System.Text;
+using Distri.Linux;
 
 namespace Distri.Tasks.BuildEnvironment;
 
@@ -9,7 +10,7 @@ namespace Distri.Tasks.BuildEnvironment;
 /// mounted in <c>&lt;env&gt;/ro</c>, tracked by a pid file so that the cleanup target, or the next
 /// build after a cancelled one, can stop it and make sure the mount is gone.
 /// </summary>
-internal static partial class BuildView
+internal static class BuildView
 {
     public static string MountPoint(string environmentDirectory) => Path.Combine(environmentDirectory, "ro");
     private static string PidFile(string environmentDirectory) => Path.Combine(environmentDirectory, "fuse.pid");
@@ -26,20 +27,21 @@ internal static partial class BuildView
         Directory.CreateDirectory(mountPoint);
         var log = LogFile(environmentDirectory);
         File.WriteAllText(log, "");
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardInput = false };
-        // sh only redirects and execs, so the pid is the daemon's own.
-        foreach (var a in (string[])["-c", "exec \"$@\" >>\"$0\" 2>&1 </dev/null", log, .. distriCommand,
-            "fuse", "--store", store, "--pkgs", string.Join(',', packages), "--extra-dir", self, mountPoint])
-            info.ArgumentList.Add(a);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start " + distriCommand[0]);
-        File.WriteAllText(PidFile(environmentDirectory), process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // sh only redirects and execs, so the pid is the daemon's own; the daemon holds none of our
+        // pipes, and is left running when this task's process ends.
+        var daemon = Cli.Wrap("/bin/sh")
+            .WithArguments(["-c", "exec \"$@\" >>\"$0\" 2>&1 </dev/null", log, .. distriCommand,
+                "fuse", "--store", store, "--pkgs", string.Join(',', packages), "--extra-dir", self, mountPoint])
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync();
+        File.WriteAllText(PidFile(environmentDirectory), daemon.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var clock = Stopwatch.StartNew();
         while (true)
         {
             if (ReadyLine(log)) return;
-            if (process.HasExited)
-                throw new InvalidOperationException($"distri fuse exited with {process.ExitCode} before the view was ready:\n{Tail(log)}");
+            if (daemon.Task.IsCompleted)
+                throw new InvalidOperationException($"distri fuse exited with {daemon.Task.Result.ExitCode} before the view was ready:\n{Tail(log)}");
             if (clock.Elapsed > timeout)
             {
                 Stop(environmentDirectory);
@@ -56,30 +58,16 @@ internal static partial class BuildView
         var mountPoint = MountPoint(environmentDirectory);
         if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && IsOurDaemon(pid, mountPoint))
         {
-            kill(pid, 15);
+            LibC.Signal(pid, LibC.SIGTERM);
             var clock = Stopwatch.StartNew();
             while (Directory.Exists($"/proc/{pid}") && !IsZombie(pid) && clock.Elapsed < TimeSpan.FromSeconds(5))
                 Thread.Sleep(5);
-            if (Directory.Exists($"/proc/{pid}") && !IsZombie(pid)) kill(pid, 9);
+            if (Directory.Exists($"/proc/{pid}") && !IsZombie(pid)) LibC.Signal(pid, LibC.SIGKILL);
         }
-        if (IsMounted(mountPoint))
-        {
-            // The daemon died without unmounting: a lazy detach never blocks on a dead connection.
-            umount2(mountPoint, 2 /* MNT_DETACH */);
-        }
+        // The daemon died without unmounting: a lazy detach never blocks on a dead connection.
+        if (MountTable.IsMounted(mountPoint)) MountTable.Detach(mountPoint);
         // No environment directory: the build failed before it (a source no origin had) or came from the build cache.
         if (File.Exists(pidFile)) File.Delete(pidFile);
-    }
-
-    public static bool IsMounted(string path)
-    {
-        var full = Path.GetFullPath(path).TrimEnd('/');
-        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
-        {
-            var fields = line.Split(' ');
-            if (fields.Length > 4 && Unescape(fields[4]) == full) return true;
-        }
-        return false;
     }
 
     private static bool IsOurDaemon(int pid, string mountPoint)
@@ -118,30 +106,4 @@ internal static partial class BuildView
 
     public static string Tail(string log, int lines = 30) =>
         File.Exists(log) ? string.Join('\n', File.ReadLines(log).TakeLast(lines)) : "";
-
-    // mountinfo escapes space, tab, newline and backslash as \ooo.
-    private static string Unescape(string field)
-    {
-        if (!field.Contains('\\')) return field;
-        var sb = new StringBuilder();
-        for (var i = 0; i < field.Length; i++)
-        {
-            if (field[i] == '\\' && IsOctal(field, i + 1))
-            {
-                sb.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
-                i += 3;
-            }
-            else sb.Append(field[i]);
-        }
-        return sb.ToString();
-    }
-
-    private static bool IsOctal(string s, int start) =>
-        start + 3 <= s.Length && s[start] is >= '0' and <= '7' && s[start + 1] is >= '0' and <= '7' && s[start + 2] is >= '0' and <= '7';
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int umount2(string target, int flags);
 }

@@ -1,4 +1,5 @@
 using Distri.Packages;
+using Distri.Tasks.Diagnostics;
 using Distri.Tasks.Images;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -6,12 +7,12 @@ using Microsoft.Build.Utilities;
 namespace Distri.Tasks.BuildEnvironment;
 
 /// <summary>
-/// After install, before pack: the runtime closure of each image the build publishes (the main
-/// package and its split parts). Direct dependencies are discovered in each image's installed files
-/// (<see cref="RuntimeDependencyScanner"/>), a library resolving to the image that holds it, plus
-/// the declared ones (the main package's) and a split's own <c>RuntimeDependencies</c> (names of
-/// sibling images); each one's own recorded closure is added from its meta, a sibling's from this
-/// computation, so the result is transitive and installing needs no recursion.
+/// After install, before pack: the direct runtime dependencies of each image the build publishes
+/// (the package and its split parts), discovered in that image's installed files
+/// (<see cref="RuntimeDependencyScanner"/>, a library resolving to the image that holds it), plus
+/// the declared ones (the package's) and a split's own <c>RuntimeDependencies</c> (names of sibling
+/// images). Publishing closes them over their metas (<see cref="PackageClosure"/>), so the meta's
+/// list is transitive and installing needs no recursion.
 /// </summary>
 public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
 {
@@ -34,23 +35,24 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
     /// <summary>A prebuilt toolchain's repository, searched after <see cref="RepositoryDirectory"/>.</summary>
     public string? ToolchainRepositoryDirectory { get; set; }
 
-    /// <summary>Declared runtime dependencies of the main package: full names, or package names (the newest in the repository).</summary>
+    /// <summary>Declared runtime dependencies of the package: full names, or package names (the newest in the repository).</summary>
     public ITaskItem[] DeclaredRuntimeDependencies { get; set; } = [];
 
-    public string? ProjectFile { get; set; }
+    [Required]
+    public string ProjectFile { get; set; } = "";
 
-    /// <summary>Each image's transitive closure, sorted full names (the metas' runtimeDependencies), with metadata <c>Part</c>: whose.</summary>
+    /// <summary>Each image's direct runtime dependencies, sorted full names (never itself), with metadata <c>Part</c>: whose.</summary>
     [Output]
     public ITaskItem[] RuntimeDependencies { get; private set; } = [];
+
 
     public override bool Execute()
     {
         var self = PackageFullName.Parse(Self);
         var layout = SplitLayout.Parse(Self, Splits.Select(s => (s.ItemSpec, s.GetMetadata("Paths"))));
         var images = layout.Splits.Prepend(self).ToList();
-        var byName = images.ToDictionary(i => i.Name, StringComparer.Ordinal);
         var view = string.IsNullOrEmpty(ViewDirectory) || !Directory.Exists(ViewDirectory) ? null : ViewDirectory;
-        var repository = new PackageClosure(string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
+        var repository = PackageClosure.For(RepositoryDirectory, ToolchainRepositoryDirectory);
         var joins = view is null ? [] : Joins(view, repository, images);
 
         var direct = new Dictionary<PackageFullName, HashSet<PackageFullName>>();
@@ -60,8 +62,7 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
             scanner.ScanAll();
             foreach (var line in scanner.Trace) Log.LogMessage(MessageImportance.Low, "{0}", line);
             foreach (var missing in scanner.Unresolved)
-                BuildEnvironmentErrors.Warn(Log, BuildEnvironmentErrors.UnresolvedLibrary, ProjectFile,
-                    $"{image}: {missing} is provided by no package in the build closure; declare the dependency");
+                Log.LogWarning(Messages.UnresolvedRuntimeDependency, ProjectFile, image, missing);
             direct[image] = [.. scanner.Packages];
         }
         foreach (var declared in DeclaredRuntimeDependencies)
@@ -71,8 +72,9 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
             if ((PackageFullName.TryParse(text, out var parsed) ? parsed : repository.Newest(text)) is { } full)
                 direct[self].Add(full);
             else
-                BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.UnbuiltDependency, ProjectFile, $"declared runtime dependency '{text}' is not built (no meta in {RepositoryDirectory})");
+                Log.LogDependencyError(Messages.UnbuiltDependency, ProjectFile, text, text, $"no meta in {RepositoryDirectory}");
         }
+        var byName = images.ToDictionary(i => i.Name, StringComparer.Ordinal);
         foreach (var split in Splits)
         {
             // ValidatePackage checked that each name is a sibling's.
@@ -80,41 +82,21 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
                 if (byName.TryGetValue(name, out var sibling)) direct[PackageFullName.Parse(split.ItemSpec)].Add(sibling);
         }
 
-        // Outside the package, closures come from the metas; between siblings, from each other.
-        var external = images.ToDictionary(i => i, i => repository.Close(direct[i].Where(d => !images.Contains(d)), requireImage: false));
-        foreach (var (code, file, message) in repository.Problems)
-            BuildEnvironmentErrors.Log(Log, code, file ?? ProjectFile, message);
         var outputs = new List<ITaskItem>();
         foreach (var image in images)
         {
-            var closure = new SortedSet<PackageFullName>();
-            foreach (var reached in Reachable(image, direct, images))
+            direct[image].Remove(image);
+            var sorted = direct[image].Order().ToList();
+            outputs.AddRange(sorted.Select(d =>
             {
-                closure.Add(reached);
-                closure.UnionWith(external[reached]);
-            }
-            closure.Remove(image);
-            outputs.AddRange(closure.Select(c =>
-            {
-                var item = new TaskItem(c.ToString());
+                var item = new TaskItem(d.ToString());
                 item.SetMetadata("Part", image.ToString());
                 return (ITaskItem)item;
             }));
-            Log.LogMessage(MessageImportance.Normal, "{0} runtime closure: {1}", image, closure.Count == 0 ? "(none)" : string.Join(", ", closure));
+            Log.LogMessage(MessageImportance.Normal, "{0} runtime dependencies: {1}", image, sorted.Count == 0 ? "(none)" : string.Join(", ", sorted));
         }
         RuntimeDependencies = [.. outputs];
         return !Log.HasLoggedErrors;
-    }
-
-    /// <summary>The image and every sibling it reaches through sibling dependencies.</summary>
-    private static HashSet<PackageFullName> Reachable(PackageFullName image, Dictionary<PackageFullName, HashSet<PackageFullName>> direct, List<PackageFullName> images)
-    {
-        var reached = new HashSet<PackageFullName> { image };
-        var pending = new Stack<PackageFullName>([image]);
-        while (pending.TryPop(out var next))
-            foreach (var sibling in direct[next].Where(images.Contains))
-                if (reached.Add(sibling)) pending.Push(sibling);
-        return reached;
     }
 
     /// <summary>
@@ -145,7 +127,7 @@ public sealed class DiscoverRuntimeDependencies : Microsoft.Build.Utilities.Task
             }
             catch (Exception e) when (e is InvalidDataException or IOException)
             {
-                return null; // the closure reports it
+                return null; // the build closure reports it
             }
         }
     }

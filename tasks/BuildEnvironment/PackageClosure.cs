@@ -1,11 +1,13 @@
 using Distri.Packages;
+using Distri.Tasks.Diagnostics;
 
 namespace Distri.Tasks.BuildEnvironment;
 
 /// <summary>
 /// Closures over the repository's metas, whose <c>runtimeDependencies</c> are already transitive:
-/// one level of reading gives the whole closure. Pure logic (no MSBuild types) so tests and tools
-/// use it directly; problems are returned as messages for the task to log with its codes.
+/// one level of reading gives the whole closure. The one computation of closures for the build
+/// (its view) and for publishing (the meta's <c>runtimeDependencies</c>). Pure logic (no MSBuild
+/// types) so tests use it directly; problems are returned for the task to log at the definition.
 /// Several repositories are searched in order (the distribution's own, then a prebuilt toolchain's).
 /// </summary>
 public sealed class PackageClosure(IReadOnlyList<string> repositoryDirectories)
@@ -14,10 +16,20 @@ public sealed class PackageClosure(IReadOnlyList<string> repositoryDirectories)
     {
     }
 
+    /// <summary>The distribution's repository, then a prebuilt toolchain's when there is one.</summary>
+    public static PackageClosure For(string repositoryDirectory, string? toolchainRepositoryDirectory) =>
+        new(string.IsNullOrEmpty(toolchainRepositoryDirectory) ? [repositoryDirectory] : [repositoryDirectory, toolchainRepositoryDirectory]);
+
     private readonly Dictionary<PackageFullName, PackageMeta?> _metas = [];
 
-    /// <summary>(code, file, message) of every problem met, in order.</summary>
-    public List<(string Code, string? File, string Message)> Problems { get; } = [];
+    /// <summary>A problem with one package: the message and its arguments.</summary>
+    public sealed record Problem(Messages.Message Message, PackageFullName Package, params object?[] Args)
+    {
+        public string Text => Message.Format(Args);
+    }
+
+    /// <summary>Every problem met, in order.</summary>
+    public List<Problem> Problems { get; } = [];
 
     /// <summary>Each package plus its recorded runtime closure; <paramref name="requireImage"/>: the image must exist too.</summary>
     public SortedSet<PackageFullName> Close(IEnumerable<PackageFullName> packages, bool requireImage)
@@ -30,7 +42,7 @@ public sealed class PackageClosure(IReadOnlyList<string> repositoryDirectories)
             foreach (var runtime in meta.RuntimeDependencies)
             {
                 if (!PackageFullName.TryParse(runtime, out var dep, out var error))
-                    Problems.Add((BuildEnvironmentErrors.UnreadableMeta, MetaPath(full), $"runtime dependency {error}"));
+                    Problems.Add(new Problem(Messages.BadDependencyMeta, full, full, $"{MetaPath(full)}: runtime dependency {error}"));
                 else if (Meta(dep, requireImage) is not null)
                     closure.Add(dep);
             }
@@ -47,7 +59,7 @@ public sealed class PackageClosure(IReadOnlyList<string> repositoryDirectories)
             foreach (var part in Meta(full, requireImage)?.SplitPackages ?? [])
             {
                 if (PackageFullName.TryParse(part, out var parsed, out var error)) yield return parsed;
-                else Problems.Add((BuildEnvironmentErrors.UnreadableMeta, MetaPath(full), $"split package {error}"));
+                else Problems.Add(new Problem(Messages.BadDependencyMeta, full, full, $"{MetaPath(full)}: split package {error}"));
             }
         }
     }
@@ -71,8 +83,8 @@ public sealed class PackageClosure(IReadOnlyList<string> repositoryDirectories)
         var path = MetaPath(full);
         if (!File.Exists(path) || (requireImage && !File.Exists(Path.Combine(RepositoryOf(full), StoreLayout.ImageFileName(full)))))
         {
-            Problems.Add((BuildEnvironmentErrors.UnbuiltDependency, null,
-                $"dependency {full} is not built: {path} does not exist (build it first: dotnet build pkgs/{full.Name})"));
+            Problems.Add(new Problem(Messages.UnbuiltDependency, full, full,
+                $"{(File.Exists(path) ? "its image" : path)} does not exist (build it first: dotnet build pkgs/{full.Name})"));
         }
         else
         {
@@ -82,7 +94,7 @@ public sealed class PackageClosure(IReadOnlyList<string> repositoryDirectories)
             }
             catch (Exception e) when (e is InvalidDataException or IOException)
             {
-                Problems.Add((BuildEnvironmentErrors.UnreadableMeta, path, e.Message));
+                Problems.Add(new Problem(Messages.BadDependencyMeta, full, full, e.Message));
             }
         }
         return _metas[full] = meta;

@@ -1,4 +1,5 @@
 using Distri.Packages;
+using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
@@ -29,7 +30,8 @@ public sealed class ResolveBuildClosure : Microsoft.Build.Utilities.Task
     public string? ToolchainRepositoryDirectory { get; set; }
 
     /// <summary>For error locations: the .distpkg being built.</summary>
-    public string? ProjectFile { get; set; }
+    [Required]
+    public string ProjectFile { get; set; } = "";
 
     /// <summary>Full names, sorted by name with the newest revision first; metadata <c>PackageName</c>, <c>ImageSha256</c>.</summary>
     [Output]
@@ -37,18 +39,18 @@ public sealed class ResolveBuildClosure : Microsoft.Build.Utilities.Task
 
     public override bool Execute()
     {
-        var closure = new PackageClosure(string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
+        var closure = PackageClosure.For(RepositoryDirectory, ToolchainRepositoryDirectory);
         var declared = new List<PackageFullName>();
         var names = BuildDependencyNames.Select(n => n.ItemSpec).ToHashSet(StringComparer.Ordinal);
         foreach (var item in Dependencies)
         {
             if (OnlyBuildDependencies && !names.Contains(item.GetMetadata("Name"))) continue;
             if (PackageFullName.TryParse(item.ItemSpec, out var full, out var error)) declared.Add(full);
-            else BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.UnbuiltDependency, ProjectFile, $"dependency {error}");
+            else Log.LogDependencyError(Messages.InvalidName, ProjectFile, item.GetMetadata("Name"), $"dependency {error}");
         }
         var packages = closure.Close(closure.WithSplitPackages(declared, requireImage: true), requireImage: true);
-        foreach (var (code, file, message) in closure.Problems)
-            BuildEnvironmentErrors.Log(Log, code, file ?? ProjectFile, message);
+        foreach (var problem in closure.Problems)
+            Log.LogDependencyError(problem.Message, ProjectFile, problem.Package.Name, problem.Args);
         Closure = [.. PackageClosure.Order(packages).Select(full =>
         {
             var item = new TaskItem(full.ToString());

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Text;
+using Distri.Linux;
 using Distri.Packages;
 using Distri.Tasks.Elf;
 
@@ -19,7 +19,7 @@ namespace Distri.Tasks.BuildEnvironment;
 /// (<see cref="Joins"/>: a split part joined into its main package) resolves to that other package.
 /// </para>
 /// </summary>
-public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
+public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
 {
     private static readonly string[] PkgConfigDirectories = ["lib/pkgconfig", "share/pkgconfig"];
 
@@ -64,7 +64,7 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
     /// </summary>
     public void ScanFile(string path)
     {
-        if (!IsRegularFile(path)) return;
+        if (!RegularFile.Is(path)) return;
         Span<byte> magic = stackalloc byte[4];
         using (var stream = File.OpenRead(path))
         {
@@ -250,22 +250,4 @@ public sealed partial class RuntimeDependencyScanner(string imageRoot, PackageFu
             }
         }
     }
-
-    /// <summary>
-    /// lstat's file type, without following a symlink. statx rather than lstat because its layout is
-    /// the same on every architecture (struct stat is not), and .NET exposes no file type beyond
-    /// directory and symlink.
-    /// </summary>
-    private static unsafe bool IsRegularFile(string path)
-    {
-        const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, StatxType = 0x1, ModeOffset = 28;
-        const ushort TypeMask = 0xF000, Regular = 0x8000;
-        byte* statx = stackalloc byte[256];
-        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, statx) != 0)
-            throw new IOException($"statx {path}: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
-        return (*(ushort*)(statx + ModeOffset) & TypeMask) == Regular;
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static unsafe partial int Statx(int dirFd, string path, int flags, uint mask, byte* buffer);
 }

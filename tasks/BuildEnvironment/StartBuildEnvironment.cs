@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Distri.Linux;
 using Distri.Packages;
 using Distri.Sandbox;
+using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
 namespace Distri.Tasks.BuildEnvironment;
@@ -67,7 +68,8 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
 
     public int ReadyTimeoutSeconds { get; set; } = 30;
 
-    public string? ProjectFile { get; set; }
+    [Required]
+    public string ProjectFile { get; set; } = "";
 
     /// <summary>Where to write the spec.</summary>
     [Required]
@@ -78,22 +80,20 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         var clock = Stopwatch.StartNew();
         if (!PackageFullName.TryParse(Self, out var self, out var error))
         {
-            BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.ViewFailed, ProjectFile, error);
+            Log.LogError(Messages.InvalidName, ProjectFile, error);
             return false;
         }
         if (!File.Exists(BubblewrapPath))
         {
-            BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.NoBubblewrap, ProjectFile,
-                $"{BubblewrapPath} not found: builds run in a bubblewrap sandbox (apt-get install bubblewrap, or run eng/install-prereqs.sh)");
+            Log.LogError(Messages.NoBubblewrap, ProjectFile, BubblewrapPath);
             return false;
         }
         SandboxSpec.BuildUser? user = null;
-        if (FileOwnership.geteuid() == 0)
+        if (LibC.EffectiveUserId == 0)
         {
             if (FileOwnership.FindUser(BuildUser) is not { } ids || ids.Uid == 0)
             {
-                BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.NoBuildUser, ProjectFile,
-                    $"builds never run as root, and the build user '{BuildUser}' does not exist (or is root): create it with `useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin {BuildUser}` (eng/install-prereqs.sh does)");
+                Log.LogError(Messages.NoBuildUser, ProjectFile, BuildUser);
                 return false;
             }
             user = new SandboxSpec.BuildUser(ids.Uid, ids.Gid);
@@ -106,8 +106,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         if (!string.IsNullOrEmpty(UsrPackage) && !fullOf.TryGetValue(UsrPackage, out var u)
             || !string.IsNullOrEmpty(LibcPackage) && !fullOf.ContainsKey(LibcPackage))
         {
-            BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.UnbuiltDependency, ProjectFile,
-                $"the toolchain ({UsrPackage} {LibcPackage}) is not in the build closure of {self}");
+            Log.LogError(Messages.UnbuiltDependency, ProjectFile, $"{UsrPackage} {LibcPackage}".Trim(), $"the toolchain is not in the build closure of {self}");
             return false;
         }
         if (!string.IsNullOrEmpty(UsrPackage)) usr = fullOf[UsrPackage];
@@ -129,8 +128,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
             {
-                BuildEnvironmentErrors.Log(Log, BuildEnvironmentErrors.ViewFailed, ProjectFile,
-                    $"cannot mount the build view of {self}: {e.Message}\n(log: {BuildView.LogFile(environment)})");
+                Log.LogError(Messages.ViewFailed, ProjectFile, self, e.Message, BuildView.LogFile(environment));
                 return false;
             }
             view = BuildView.MountPoint(environment);
@@ -195,12 +193,12 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     private static string WriteEtc(string directory, SandboxSpec.BuildUser? user)
     {
         Directory.CreateDirectory(directory);
-        var uid = user?.Uid ?? FileOwnership.geteuid();
+        var uid = user?.Uid ?? LibC.EffectiveUserId;
         var gid = user?.Gid ?? uid;
-        ChangedFile.Write(Path.Combine(directory, "passwd"),
+        AtomicFile.WriteIfChanged(Path.Combine(directory, "passwd"),
             $"root:x:0:0:root:/root:/bin/sh\nbuild:x:{uid}:{gid}:distri build:{Bubblewrap.Home}:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
-        ChangedFile.Write(Path.Combine(directory, "group"), $"root:x:0:\nbuild:x:{gid}:\nnogroup:x:65534:\n");
-        ChangedFile.Write(Path.Combine(directory, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
+        AtomicFile.WriteIfChanged(Path.Combine(directory, "group"), $"root:x:0:\nbuild:x:{gid}:\nnogroup:x:65534:\n");
+        AtomicFile.WriteIfChanged(Path.Combine(directory, "hosts"), "127.0.0.1 localhost\n::1 localhost\n");
         return directory;
     }
 

@@ -1,3 +1,5 @@
+using Distri.Linux;
+using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
 namespace Distri.Tasks.BuildEnvironment;
@@ -11,8 +13,9 @@ public sealed class StopBuildEnvironment : Microsoft.Build.Utilities.Task
     public override bool Execute()
     {
         BuildView.Stop(Path.GetFullPath(EnvironmentDirectory));
-        if (BuildView.IsMounted(BuildView.MountPoint(Path.GetFullPath(EnvironmentDirectory))))
-            Log.LogWarning("the build view at {0} is still mounted", BuildView.MountPoint(EnvironmentDirectory));
+        var mountPoint = BuildView.MountPoint(Path.GetFullPath(EnvironmentDirectory));
+        if (MountTable.IsMounted(mountPoint))
+            Log.LogWarning(subcategory: null, Messages.ViewStillMounted.Code, helpKeyword: null, file: null, 0, 0, 0, 0, Messages.ViewStillMounted.Format(mountPoint));
         return !Log.HasLoggedErrors;
     }
 }

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Packages;
 using Distri.Tasks.Diagnostics;
 using Distri.Tasks.Images;
@@ -84,7 +85,7 @@ public sealed class RestoreFromCache : Microsoft.Build.Utilities.Task
             return null;
         }
         Directory.CreateDirectory(RepositoryDirectory);
-        var temp = LocalRepository.TempName(RepositoryDirectory, StoreLayout.ImageFileName(expected));
+        var temp = AtomicFile.TempPath(Path.Combine(RepositoryDirectory, StoreLayout.ImageFileName(expected)));
         var imageName = BuildCache.ImageName(InputDigest, part);
         downloaded.Add((meta, temp));
         if (!cache.Download(imageName, temp))

@@ -1,4 +1,4 @@
-using System.Xml;
+using Distri.Packages;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
@@ -6,8 +6,8 @@ namespace Distri.Tasks.Definition;
 
 /// <summary>
 /// Finds dependency cycles among package definitions before MSBuild meets them (where they would
-/// surface as a confusing circular-reference error), naming the cycle: <c>a → b → a</c>. Reads the
-/// literal Include values of <c>Dependency</c> and <c>RuntimeDependency</c> items with an XML scan.
+/// surface as a confusing circular-reference error), naming the cycle: <c>a → b → a</c>, from the
+/// literal <c>Dependency</c> and <c>RuntimeDependency</c> items (<see cref="PackageDefinition"/>).
 /// </summary>
 public sealed class CheckDependencyCycles : Microsoft.Build.Utilities.Task
 {
@@ -24,23 +24,15 @@ public sealed class CheckDependencyCycles : Microsoft.Build.Utilities.Task
         List<string> DependenciesOf(string name, string? path = null)
         {
             if (edges.TryGetValue(name, out var known)) return known;
+            path ??= Path.Combine(PackagesDirectory, name, name + PackageDefinition.Extension);
             var list = new List<string>();
-            path ??= Path.Combine(PackagesDirectory, name, name + ".distpkg");
-            if (File.Exists(path))
+            try
             {
-                try
-                {
-                    using var reader = XmlReader.Create(path, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-                    while (reader.Read())
-                    {
-                        if (reader.NodeType == XmlNodeType.Element && reader.LocalName is "Dependency" or "RuntimeDependency")
-                            list.AddRange((reader.GetAttribute("Include") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-                    }
-                }
-                catch (XmlException)
-                {
-                    // That package's own build reports its malformed definition.
-                }
+                if (File.Exists(path)) list.AddRange(PackageDefinition.Read(path).Dependencies);
+            }
+            catch (InvalidDataException)
+            {
+                // That package's own build reports its malformed definition.
             }
             edges[name] = list;
             return list;

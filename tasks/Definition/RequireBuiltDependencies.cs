@@ -21,9 +21,7 @@ public sealed class RequireBuiltDependencies : Microsoft.Build.Utilities.Task
         {
             var meta = dependency.GetMetadata("MetaPath");
             if (File.Exists(meta)) continue;
-            var name = dependency.GetMetadata("Name");
-            var element = DefinitionLocation.FindLine(DefinitionFile, "Dependency", name) != 0 ? "Dependency" : "RuntimeDependency";
-            Log.LogError(Messages.UnbuiltDependency, DefinitionFile, element, name, dependency.ItemSpec, meta);
+            Log.LogDependencyError(Messages.UnbuiltDependency, DefinitionFile, dependency.GetMetadata("Name"), dependency.ItemSpec, $"{meta} does not exist");
         }
         return !Log.HasLoggedErrors;
     }

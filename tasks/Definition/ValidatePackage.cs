@@ -11,7 +11,7 @@ namespace Distri.Tasks.Definition;
 /// </summary>
 public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
 {
-    public static readonly string[] Builders = ["autotools", "cmake", "custom", "seed"];
+    public static readonly string[] Builders = ["autotools", "cmake", "meson", "python", "perl", "custom", "seed"];
     public static readonly string[] PostInstallActions = ["delete", "symlink", "chmod"];
 
     [Required] public string DefinitionFile { get; set; } = "";
@@ -20,6 +20,9 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
     public string? Version { get; set; }
     public string? Revision { get; set; }
     public string? Builder { get; set; }
+
+    /// <summary>Where below the extracted source tree the builder works (configure, CMakeLists.txt… one level down).</summary>
+    public string? SourceSubdirectory { get; set; }
     public ITaskItem[] Sources { get; set; } = [];
 
     /// <summary>The seed builder's Debian binary packages (Include=name, Version, Sha256).</summary>
@@ -92,6 +95,9 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
         else if (builder == "custom" && BuildSteps.Length == 0)
             Log.LogError(Messages.NoBuildSteps, DefinitionFile, "Builder", null);
 
+        if (!string.IsNullOrWhiteSpace(SourceSubdirectory) && !IsBelow(SourceSubdirectory.Trim()))
+            Log.LogError(Messages.InvalidSourceSubdirectory, DefinitionFile, "SourceSubdirectory", null, SourceSubdirectory.Trim());
+
         foreach (var action in PostInstalls)
         {
             var kind = action.ItemSpec;
@@ -144,6 +150,10 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
             if (problem is not null) Log.LogError(Messages.InvalidSplit, DefinitionFile, "Split", name, name, problem);
         }
     }
+
+    /// <summary>A relative path that stays below its base: no leading '/', no '..' component.</summary>
+    private static bool IsBelow(string relative) =>
+        !relative.StartsWith('/') && relative.Split('/').All(component => component != "..");
 
     private static bool IsSha256(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigit);
 }

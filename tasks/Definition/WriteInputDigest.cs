@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Distri.Linux;
 using Distri.Packages;
 using Distri.Tasks.Diagnostics;
 using Distri.Tasks.Images;
@@ -89,7 +90,7 @@ public sealed class WriteInputDigest : Microsoft.Build.Utilities.Task
         if (Changed)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(DigestFile))!);
-            Yaml.WriteAtomically(DigestFile, Digest + "\n");
+            AtomicFile.WriteAllText(DigestFile, Digest + "\n");
             Log.LogMessage(MessageImportance.Normal, "inputs changed: {0}", Digest);
         }
 

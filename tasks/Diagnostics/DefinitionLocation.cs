@@ -1,48 +1,20 @@
-using System.Xml;
+using Distri.Packages;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 
 namespace Distri.Tasks.Diagnostics;
 
 /// <summary>
-/// Finds where in a .distpkg an element is written, so a diagnostic points at the mistake rather
-/// than at the SDK's targets. MSBuild items and properties do not carry their source location into
-/// tasks; a small XML scan of the (tiny) definition file is exact and cheap.
+/// Logs diagnostics at the line of the .distpkg where the element they are about is written
+/// (<see cref="PackageDefinition.FindLine"/>), so they point at the mistake rather than at the SDK's targets.
 /// </summary>
 public static class DefinitionLocation
 {
-    /// <summary>
-    /// The 1-based line of the first element named <paramref name="element"/> (with
-    /// <c>Include</c> equal to <paramref name="include"/> when given); 0 when not found, and the line
-    /// of the <c>Project</c> element when <paramref name="element"/> is null.
-    /// </summary>
-    public static int FindLine(string definitionFile, string? element, string? include = null)
-    {
-        try
-        {
-            using var reader = XmlReader.Create(definitionFile, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
-            var info = (IXmlLineInfo)reader;
-            while (reader.Read())
-            {
-                if (reader.NodeType != XmlNodeType.Element) continue;
-                if (element is null && reader.LocalName == "Project") return info.LineNumber;
-                if (reader.LocalName != element) continue;
-                if (include is null || string.Equals(reader.GetAttribute("Include")?.Trim(), include, StringComparison.Ordinal))
-                    return info.LineNumber;
-            }
-        }
-        catch (Exception e) when (e is XmlException or IOException or UnauthorizedAccessException)
-        {
-            // The project loaded, so this is rare (e.g. the file changed underneath); fall back to no line.
-        }
-        return 0;
-    }
-
     /// <summary>Logs <paramref name="message"/> at the element's line in the definition file.</summary>
     public static void LogError(this TaskLoggingHelper log, Messages.Message message, string definitionFile, string? element, string? include, params object?[] args)
     {
-        var line = FindLine(definitionFile, element, include);
-        if (line == 0 && element is not null) line = FindLine(definitionFile, null);
+        var line = PackageDefinition.FindLine(definitionFile, element, include);
+        if (line == 0 && element is not null) line = PackageDefinition.FindLine(definitionFile, null);
         log.LogError(subcategory: null, errorCode: message.Code, helpKeyword: null, file: definitionFile,
             lineNumber: line, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message.Format(args));
     }
@@ -51,10 +23,21 @@ public static class DefinitionLocation
     public static void LogError(this TaskLoggingHelper log, Messages.Message message, string definitionFile, params object?[] args)
         => log.LogError(message, definitionFile, null, null, args);
 
+    /// <summary>
+    /// An error about the dependency <paramref name="name"/>, at its <c>Dependency</c> or
+    /// <c>RuntimeDependency</c> element (the Project line when the definition names it nowhere,
+    /// e.g. a dependency's own runtime dependency).
+    /// </summary>
+    public static void LogDependencyError(this TaskLoggingHelper log, Messages.Message message, string definitionFile, string name, params object?[] args)
+    {
+        var element = PackageDefinition.FindLine(definitionFile, "Dependency", name) != 0 ? "Dependency" : "RuntimeDependency";
+        log.LogError(message, definitionFile, element, name, args);
+    }
+
     /// <summary>A warning with its code at the Project line: something went wrong that the build works around.</summary>
     public static void LogWarning(this TaskLoggingHelper log, Messages.Message message, string definitionFile, params object?[] args) =>
         log.LogWarning(subcategory: null, warningCode: message.Code, helpKeyword: null, file: definitionFile,
-            lineNumber: FindLine(definitionFile, null), columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message.Format(args));
+            lineNumber: PackageDefinition.FindLine(definitionFile, null), columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message.Format(args));
 
     public static string? Meta(this ITaskItem item, string name)
     {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Distri.Linux;
 using Distri.Packages;
 
 namespace Distri.Tasks.Images;
@@ -60,7 +61,7 @@ internal static class LocalRepository
         Directory.CreateDirectory(repositoryDirectory);
         foreach (var (meta, imagePath) in packages)
         {
-            Yaml.WriteAtomically(Path.Combine(repositoryDirectory, StoreLayout.MetaFileName(meta.FullName)), Yaml.Serialize(meta));
+            AtomicFile.WriteAllText(Path.Combine(repositoryDirectory, StoreLayout.MetaFileName(meta.FullName)), Yaml.Serialize(meta));
             var published = Path.Combine(repositoryDirectory, StoreLayout.ImageFileName(meta.FullName));
             if (move)
             {
@@ -68,32 +69,10 @@ internal static class LocalRepository
             }
             else
             {
-                var temp = TempName(repositoryDirectory, published);
-                File.Copy(imagePath, temp);
-                File.Move(temp, published, overwrite: true);
+                AtomicFile.Copy(imagePath, published);
             }
         }
-        using (AcquireIndexLock(repositoryDirectory))
+        using (FileLock.Acquire(Path.Combine(repositoryDirectory, ".index.lock"), TimeSpan.FromMinutes(1)))
             return RepositoryIndexBuilder.Write(repositoryDirectory).Skipped;
-    }
-
-    /// <summary>A hidden temp name beside <paramref name="path"/>: nothing lists it as a package.</summary>
-    public static string TempName(string directory, string path) =>
-        Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-
-    private static FileStream AcquireIndexLock(string repositoryDirectory)
-    {
-        var path = Path.Combine(repositoryDirectory, ".index.lock");
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < 600)
-            {
-                Thread.Sleep(100);
-            }
-        }
     }
 }

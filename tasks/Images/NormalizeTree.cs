@@ -1,4 +1,5 @@
 using System.Text;
+using Distri.Linux;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
@@ -58,9 +59,7 @@ public sealed class NormalizeTree : Microsoft.Build.Utilities.Task
         }
         Log.LogMessage(MessageImportance.Low, "normalised {0}", file.FullName);
         // Through a temp file and a rename: a read-only file (0444) is replaced, not opened for writing.
-        var temp = LocalRepository.TempName(file.DirectoryName!, file.FullName);
-        File.WriteAllBytes(temp, changed);
-        File.SetUnixFileMode(temp, File.GetUnixFileMode(file.FullName));
-        File.Move(temp, file.FullName, overwrite: true);
+        var mode = File.GetUnixFileMode(file.FullName);
+        AtomicFile.Write(file.FullName, stream => stream.Write(changed), finish: temp => File.SetUnixFileMode(temp, mode));
     }
 }

@@ -1,4 +1,5 @@
 using Distri.Packages;
+using Distri.Tasks.BuildEnvironment;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
@@ -6,7 +7,8 @@ namespace Distri.Tasks.Images;
 
 /// <summary>
 /// Publishes a build's packed images into the local repository (<see cref="LocalRepository.Publish"/>),
-/// each with its meta: the runtime closure (its dependencies plus theirs, read from their metas),
+/// each with its meta: its runtime closure (its direct dependencies closed over their metas by
+/// <see cref="PackageClosure"/>; a sibling image's closure over the siblings' own direct ones) and
 /// the same input digest for all. The main package's meta names its split parts and its debug
 /// image; a split part's meta shows its files inside the main package's tree again (exchange
 /// directories with the main package as host). Parts are published first, the main package last.
@@ -27,9 +29,9 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
     public string? InputDigest { get; set; }
 
     /// <summary>
-    /// Runtime dependencies as full names: declared ones (metadata <c>Name</c>, for error locations)
-    /// and discovered ones. Metadata <c>Part</c> says whose they are; without it, the main package's.
-    /// A sibling image's closure is already folded in by the discovery; others' come from their metas.
+    /// Direct runtime dependencies as full names: declared ones (metadata <c>Name</c>, for error
+    /// locations) and discovered ones. Metadata <c>Part</c> says whose they are; without it, the
+    /// main package's. Their closures come from their metas in the repository.
     /// </summary>
     public ITaskItem[] RuntimeDependencies { get; set; } = [];
 
@@ -45,12 +47,9 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
     public override bool Execute()
     {
         var main = PackageFullName.Parse(FullName);
+        Directory.CreateDirectory(RepositoryDirectory);
         var images = Images.Select(i => (Full: PackageFullName.Parse(i.ItemSpec), Item: i)).ToList();
-        var siblings = images.Select(i => i.Full.ToString()).ToHashSet(StringComparer.Ordinal);
-        // The one multi-repository lookup (the distribution's own, then a prebuilt toolchain's).
-        var repositories = new Distri.Tasks.BuildEnvironment.PackageClosure(
-            string.IsNullOrEmpty(ToolchainRepositoryDirectory) ? [RepositoryDirectory] : [RepositoryDirectory, ToolchainRepositoryDirectory]);
-        var closures = images.ToDictionary(i => i.Full, i => Closure(i.Full, i.Full == main, siblings, repositories));
+        var closures = Closures(main, images.Select(i => i.Full).ToList());
         if (Log.HasLoggedErrors) return false;
 
         if (InputDigest is { Length: > 0 } digest)
@@ -80,40 +79,44 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
         return !Log.HasLoggedErrors;
     }
 
-    /// <summary>One image's runtime closure: its dependencies, plus each one's recorded closure unless it is a sibling image.</summary>
-    private SortedSet<string> Closure(PackageFullName image, bool isMain, HashSet<string> siblings, Distri.Tasks.BuildEnvironment.PackageClosure repositories)
+    /// <summary>
+    /// Each image's runtime closure: what it and every sibling it reaches through sibling
+    /// dependencies need directly, closed over the metas, plus those siblings.
+    /// </summary>
+    private Dictionary<PackageFullName, SortedSet<PackageFullName>> Closures(PackageFullName main, List<PackageFullName> images)
     {
-        var closure = new SortedSet<string>(StringComparer.Ordinal);
+        var direct = images.ToDictionary(i => i, _ => new HashSet<PackageFullName>());
         foreach (var dependency in RuntimeDependencies)
         {
             var part = dependency.GetMetadata("Part");
-            if (part.Length == 0 ? !isMain : part != image.ToString()) continue;
-            var full = dependency.ItemSpec;
-            if (full == image.ToString()) continue;
-            closure.Add(full);
-            if (siblings.Contains(full)) continue;
-            var depMeta = PackageFullName.TryParse(full, out var parsed)
-                ? Path.Combine(repositories.RepositoryOf(parsed), StoreLayout.MetaFileName(parsed))
-                : Path.Combine(RepositoryDirectory, full + StoreLayout.MetaExtension);
-            if (!File.Exists(depMeta))
-            {
-                Log.LogError(Messages.UnbuiltDependency, DefinitionFile, "RuntimeDependency", dependency.Meta("Name"), full, depMeta);
-                continue;
-            }
-            try
-            {
-                closure.UnionWith(Yaml.ReadMeta(depMeta).RuntimeDependencies);
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException)
-            {
-                Log.LogError(Messages.BadDependencyMeta, DefinitionFile, full, e.Message);
-            }
+            var owner = part.Length == 0 ? main : images.FirstOrDefault(i => i.ToString() == part);
+            if (!PackageFullName.TryParse(dependency.ItemSpec, out var full, out var error))
+                Log.LogDependencyError(Messages.InvalidName, DefinitionFile, dependency.Meta("Name") ?? dependency.ItemSpec, $"runtime dependency {error}");
+            else if (direct.TryGetValue(owner, out var set))
+                set.Add(full);
         }
-        closure.Remove(image.ToString());
-        return closure;
+        var repositories = PackageClosure.For(RepositoryDirectory, ToolchainRepositoryDirectory);
+        var external = images.ToDictionary(i => i, i => repositories.Close(direct[i].Where(d => !direct.ContainsKey(d)), requireImage: false));
+        foreach (var problem in repositories.Problems)
+            Log.LogDependencyError(problem.Message, DefinitionFile, problem.Package.Name, problem.Args);
+
+        var closures = new Dictionary<PackageFullName, SortedSet<PackageFullName>>();
+        foreach (var image in images)
+        {
+            var reached = new HashSet<PackageFullName> { image };
+            var pending = new Stack<PackageFullName>([image]);
+            while (pending.TryPop(out var next))
+                foreach (var sibling in direct[next].Where(direct.ContainsKey))
+                    if (reached.Add(sibling)) pending.Push(sibling);
+            var closure = new SortedSet<PackageFullName>(reached);
+            foreach (var sibling in reached) closure.UnionWith(external[sibling]);
+            closure.Remove(image);
+            closures[image] = closure;
+        }
+        return closures;
     }
 
-    private PackageMeta Meta(PackageFullName full, ITaskItem image, SortedSet<string> closure, PackageFullName main,
+    private PackageMeta Meta(PackageFullName full, ITaskItem image, SortedSet<PackageFullName> closure, PackageFullName main,
         List<(PackageFullName Full, ITaskItem Item)> images)
     {
         var kind = image.GetMetadata("Kind");
@@ -126,7 +129,7 @@ public sealed class PublishPackage : Microsoft.Build.Utilities.Task
             Revision = full.Revision,
             SourceUrl = SourceUrl,
             SourcePackage = string.IsNullOrWhiteSpace(SourcePackage) ? null : SourcePackage,
-            RuntimeDependencies = [.. closure],
+            RuntimeDependencies = [.. closure.Select(c => c.ToString())],
             ExchangeDirectories = kind switch
             {
                 "main" => [.. ExchangeDirectories.Select(e => new ExchangeDirectory { Directory = e.ItemSpec, Host = e.GetMetadata("Host") })],

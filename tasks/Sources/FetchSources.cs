@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
@@ -157,26 +156,18 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
         try
         {
             Log.LogMessage(MessageImportance.Normal, "fetching {0}", origin);
-            var info = new ProcessStartInfo(AptGet) { WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "source", "--download-only", "-qq", $"{package}={version}" }) info.ArgumentList.Add(a);
-            using var process = Process.Start(info)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(AptTimeoutSeconds)))
-            {
-                process.Kill(entireProcessTree: true);
-                tried.Add($"{origin}: no answer in {AptTimeoutSeconds} s");
-                return null;
-            }
-            if (process.ExitCode != 0)
-            {
-                var why = (stderr.Result + stdout.Result).Trim().Split('\n').LastOrDefault() ?? "";
-                tried.Add($"{origin}: exit code {process.ExitCode} {why}".TrimEnd());
-                return null;
-            }
+            var result = AptGetProcess.Run(AptGet, ["source", "--download-only", "-qq", $"{package}={version}"], work,
+                TimeSpan.FromSeconds(AptTimeoutSeconds), _cancel.Token);
+            // Only the orig tarball matters (its hash is checked below): a mirror that serves it but
+            // not the .debian.tar.* makes apt-get fail after the orig is already here.
             var orig = Directory.EnumerateFiles(work, "*.orig.tar.*")
                 .Where(f => !f.EndsWith(".asc", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal).FirstOrDefault();
+            if (orig is null && result.ExitCode != 0)
+            {
+                tried.Add($"{origin}: exit code {result.ExitCode} {AptGetProcess.Why(result)}".TrimEnd());
+                return null;
+            }
             if (orig is null)
             {
                 tried.Add($"{origin}: no .orig.tar.* among the downloaded files");
@@ -188,9 +179,12 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
                 Log.LogError(Messages.Sha256Mismatch, DefinitionFile, "Source", url, url, $"{origin} ({Path.GetFileName(orig)})", expected, actual);
                 return null;
             }
-            var temp = cache.NewTempPath();
-            File.Move(orig, temp);
-            return cache.Commit(temp, expected);
+            return cache.Commit(orig, expected);
+        }
+        catch (OperationCanceledException)
+        {
+            tried.Add(_cancel.IsCancellationRequested ? $"{origin}: cancelled" : $"{origin}: no answer in {AptTimeoutSeconds} s");
+            return null;
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {

@@ -1,22 +1,49 @@
+using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
 namespace Distri.Tasks.Sources;
 
 /// <summary>
 /// The source tree inside an extraction directory: the single top-level directory tarballs
-/// conventionally hold (hello-2.10/), else the extraction directory itself.
+/// conventionally hold (hello-2.10/), else the extraction directory itself. And the project
+/// directory the builder works in: the definition's <c>SourceSubdirectory</c> below that tree
+/// (a tarball whose CMakeLists.txt or configure sits one level down), else the tree itself.
 /// </summary>
 public sealed class FindSourceRoot : Microsoft.Build.Utilities.Task
 {
     [Required] public string ExtractDirectory { get; set; } = "";
+    public string DefinitionFile { get; set; } = "";
+
+    /// <summary>Relative to the source tree; validated (DST1016) before anything was fetched.</summary>
+    public string SourceSubdirectory { get; set; } = "";
+
     [Output] public string SourceRoot { get; set; } = "";
+    [Output] public string ProjectDirectory { get; set; } = "";
 
     public override bool Execute()
     {
         var entries = Directory.GetFileSystemEntries(ExtractDirectory);
-        SourceRoot = entries.Length == 1 && Directory.Exists(entries[0]) && !File.GetAttributes(entries[0]).HasFlag(FileAttributes.ReparsePoint)
-            ? entries[0]
-            : ExtractDirectory;
+        SourceRoot = entries.Length == 1 && IsPlainDirectory(entries[0]) ? entries[0] : ExtractDirectory;
+        ProjectDirectory = SourceRoot;
+        if (string.IsNullOrWhiteSpace(SourceSubdirectory)) return true;
+
+        // Each component a real directory: the tarball is untrusted, and a link must not move the
+        // build's working directory to somewhere else of the build tree.
+        var directory = SourceRoot;
+        foreach (var component in SourceSubdirectory.Trim().Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            directory = Path.Combine(directory, component);
+            if (!IsPlainDirectory(directory))
+            {
+                Log.LogError(Messages.SourceSubdirectoryMissing, DefinitionFile, "SourceSubdirectory", null, SourceSubdirectory.Trim(), Path.GetFileName(SourceRoot),
+                    string.Join(", ", Directory.GetDirectories(SourceRoot).Select(Path.GetFileName).Order(StringComparer.Ordinal)));
+                return false;
+            }
+        }
+        ProjectDirectory = directory;
         return true;
     }
+
+    private static bool IsPlainDirectory(string path) =>
+        Directory.Exists(path) && !File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
 }

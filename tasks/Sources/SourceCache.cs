@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Distri.Linux;
 
 namespace Distri.Tasks.Sources;
 
@@ -23,14 +24,13 @@ public sealed class SourceCache(string directory)
         return null;
     }
 
-    public string NewTempPath() =>
-        System.IO.Path.Combine(System.IO.Directory.CreateDirectory(Directory).FullName, $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+    public string NewTempPath() => AtomicFile.TempPath(System.IO.Path.Combine(System.IO.Directory.CreateDirectory(Directory).FullName, "download"));
 
     /// <summary>Moves a verified temp file into place (another build may have won the race: same bytes).</summary>
     public string Commit(string tempPath, string sha256)
     {
         var path = PathOf(sha256);
-        File.Move(tempPath, path, overwrite: true);
+        AtomicFile.Commit(tempPath, path);
         return path;
     }
 

@@ -20,8 +20,6 @@ public sealed class BuildEnvironmentIntegrationTests
 
     private static readonly Lazy<Distribution> Built = new(Distribution.Build, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private static string DistriDll => Path.Combine(AppContext.BaseDirectory, "distri.dll");
-    private static string Dotnet => ExternalTool.Find("dotnet") ?? "dotnet";
 
     private static void RequireEverything()
     {
@@ -53,11 +51,11 @@ public sealed class BuildEnvironmentIntegrationTests
     private static ExternalTool.Result BuildPackage(string project, string artifacts, params string[] extra)
     {
         SeedToolchain.Ensure();
-        return ExternalTool.Run(Dotnet,
+        return ExternalTool.Run(DistriCli.Dotnet,
             [
                 "build", project, "-nologo", "-v:n", "-nodeReuse:false", SeedToolchain.Property,
                 $"-p:DistriArtifactsDir={artifacts}/", $"-p:DistriSourcesDir={RepoPaths.Root}/artifacts/sources/",
-                "-p:DistriSkipTasksBuild=true", $"-p:DistriCommand={Dotnet} {DistriDll}", .. extra,
+                "-p:DistriSkipTasksBuild=true", $"-p:DistriCommand={DistriCli.Command}", .. extra,
             ],
             Path.GetDirectoryName(project),
             new Dictionary<string, string> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DistriSkipPrereqs"] = "true", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" },

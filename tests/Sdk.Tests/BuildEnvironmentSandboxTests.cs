@@ -16,8 +16,6 @@ public sealed class BuildEnvironmentSandboxTests
 {
     private const string Self = "demo-amd64-1.0-1";
 
-    private static string Distri => Path.Combine(AppContext.BaseDirectory, "distri.dll");
-
     private const string Tools = "busybox-amd64-1-1";
 
     private sealed class Fixture : IDisposable
@@ -57,7 +55,7 @@ public sealed class BuildEnvironmentSandboxTests
         }
 
         public ExternalTool.Result Run(string script) =>
-            ExternalTool.Run("dotnet", [Distri, "sandbox", "--spec", SpecPath, "--", "/bin/sh", "-c", script], workingDirectory: Build);
+            DistriCli.Run(["sandbox", "--spec", SpecPath, "--", "/bin/sh", "-c", script], workingDirectory: Build);
 
         public void Dispose() => Temp.Dispose();
     }
@@ -111,7 +109,7 @@ public sealed class BuildEnvironmentSandboxTests
     {
         RequireSandbox();
         using var f = new Fixture();
-        var r = ExternalTool.Run("dotnet", [Distri, "sandbox", "--spec", f.SpecPath, "--", "/bin/sh", "-c", "echo $PATH; echo $HOME; echo ${LD_LIBRARY_PATH:-unset}; ls /root 2>&1 | head -1; pwd"],
+        var r = DistriCli.Run(["sandbox", "--spec", f.SpecPath, "--", "/bin/sh", "-c", "echo $PATH; echo $HOME; echo ${LD_LIBRARY_PATH:-unset}; ls /root 2>&1 | head -1; pwd"],
             workingDirectory: f.Build, environment: new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = "/evil" });
         var lines = r.StandardOutput.Split('\n');
         Assert.AreEqual("/ro/bin:/usr/bin:/bin", lines[0]);
@@ -163,7 +161,7 @@ public sealed class BuildEnvironmentSandboxTests
     {
         using var temp = new TempDirectory("sandbox");
         File.WriteAllText(temp["bad.json"], "{ nope");
-        var r = ExternalTool.Run("dotnet", [Distri, "sandbox", "--spec", temp["bad.json"], "--", "true"]);
+        var r = DistriCli.Run("sandbox", "--spec", temp["bad.json"], "--", "true");
         Assert.AreEqual(2, r.ExitCode);
         Assert.Contains("malformed sandbox spec", r.StandardError);
         Assert.DoesNotContain("   at ", r.StandardError);

@@ -31,7 +31,7 @@ public sealed class BuildSummaryTests
         // The task as build.proj runs it, in a project of its own.
         File.WriteAllText(f["summary.proj"], $"""
             <Project>
-              <UsingTask TaskName="Distri.Tasks.Reporting.PrintBuildSummary" AssemblyFile="{RepoPaths.Root}/artifacts/tasks/Distri.Tasks.dll" TaskFactory="TaskHostFactory" />
+              <UsingTask TaskName="Distri.Tasks.Reporting.PrintBuildSummary" AssemblyFile="{RepoPaths.TasksAssembly}" TaskFactory="TaskHostFactory" />
               <Target Name="Build">
                 <ItemGroup><Package Include="pkgs/*/*.distpkg" /></ItemGroup>
                 <PrintBuildSummary Packages="@(Package)" StatusDirectory="{status}" PackagesDirectory="pkgs" LogsDirectory="artifacts/logs" ReportFile="{report}" />

@@ -10,9 +10,6 @@ namespace Sdk.Tests;
 /// </summary>
 internal static class EmptyRoot
 {
-    private static string DistriDll => Path.Combine(AppContext.BaseDirectory, "distri.dll");
-    private static string Dotnet => ExternalTool.Find("dotnet") ?? "dotnet";
-
     /// <summary>Links every image and meta of the repositories into <paramref name="store"/> (first one wins a name).</summary>
     public static void LinkStore(string store, params string[] repositories)
     {
@@ -27,7 +24,7 @@ internal static class EmptyRoot
         WithRo(repository, (temp, mountPoint) =>
         {
             new SandboxSpec { View = mountPoint }.Write(temp["spec.json"]);
-            return ExternalTool.Run(Dotnet, [DistriDll, "sandbox", "--spec", temp["spec.json"], "--", .. command], "/");
+            return DistriCli.Run(["sandbox", "--spec", temp["spec.json"], "--", .. command], workingDirectory: "/");
         });
 
     /// <summary>Runs <paramref name="action"/> while <c>distri fuse</c> serves the repository plus the seed at a mount point.</summary>
@@ -36,29 +33,7 @@ internal static class EmptyRoot
         using var temp = new TempDirectory("empty-root");
         var store = temp.CreateDirectory("store");
         LinkStore(store, repository, SeedToolchain.Repository);
-        var mountPoint = temp.CreateDirectory("ro");
-        var log = temp["fuse.log"];
-        using var daemon = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/bin/sh")
-        {
-            ArgumentList = { "-c", "exec \"$@\" >\"$0\" 2>&1", log, Dotnet, DistriDll, "fuse", "--store", store, mountPoint },
-            UseShellExecute = false,
-        })!;
-        try
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (!(File.Exists(log) && File.ReadAllText(log).Contains("ready", StringComparison.Ordinal)))
-            {
-                if (daemon.HasExited || clock.Elapsed > TimeSpan.FromSeconds(60))
-                    Assert.Fail("distri fuse did not get ready:\n" + (File.Exists(log) ? File.ReadAllText(log) : ""));
-                Thread.Sleep(20);
-            }
-            return action(temp, mountPoint);
-        }
-        finally
-        {
-            if (!daemon.HasExited) daemon.Kill();
-            daemon.WaitForExit();
-            ExternalTool.Run("umount", ["-l", mountPoint]);
-        }
+        using var ro = RoMount.Start(store, temp.CreateDirectory("ro"));
+        return action(temp, ro.MountPoint);
     }
 }

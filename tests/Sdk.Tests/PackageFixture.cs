@@ -94,6 +94,7 @@ public sealed partial class PackageFixture : IDisposable
             "build", project, "-nologo", "-v:n", "-nodeReuse:false",
             $"-p:DistriArtifactsDir={Artifacts}/", $"-p:DistriPackagesDir={this["pkgs"]}/",
             $"-p:DistriRepositoryRoot={RepoPaths.Root}", "-p:DistriSkipTasksBuild=true", "-p:DistriHttpTimeoutSeconds=2",
+            $"-p:DistriCommand={DistriCli.Command}",
             SeedToolchain.Property,
             .. extra,
         ];

@@ -33,7 +33,7 @@ public sealed class ReproducibleSampleTests
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(clone, file))!);
             File.Copy(Path.Combine(RepoPaths.Root, file), Path.Combine(clone, file));
         }
-        var tasks = $"-p:DistriTasksAssembly={RepoPaths.Root}/artifacts/tasks/Distri.Tasks.dll";
+        var tasks = $"-p:DistriTasksAssembly={RepoPaths.TasksAssembly}";
         foreach (var package in new[] { "hello", "zsh" })
         {
             var result = BuildEnvironmentIntegrationTests.BuildIn(Path.Combine(clone, $"pkgs/{package}/{package}.distpkg"), Path.Combine(clone, "artifacts"), tasks);

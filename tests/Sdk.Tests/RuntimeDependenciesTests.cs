@@ -248,8 +248,8 @@ public sealed class RuntimeDependenciesTests
         var closure = repo.Close([PackageFullName.Parse("ncurses-amd64-6.4-1"), Demo], requireImage: true);
         Assert.IsEmpty(closure);
         Assert.HasCount(2, repo.Problems);
-        Assert.AreEqual("DST3501", repo.Problems[0].Code);
-        Assert.Contains("ncurses-amd64-6.4-1", repo.Problems[0].Message);
+        Assert.AreEqual("DST1006", repo.Problems[0].Message.Code);
+        Assert.Contains("ncurses-amd64-6.4-1", repo.Problems[0].Text);
     }
 
     [TestMethod]

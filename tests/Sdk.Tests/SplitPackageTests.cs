@@ -143,7 +143,7 @@ public sealed class SplitPackageTests
     [DataRow("""<Split Include="tinylib-dev" />""", "no Paths")]
     [DataRow("""<Split Include="tinylib-dev" Paths="/out/include/**" />""", "is absolute")]
     [DataRow("""<Split Include="tinylib-dev" Paths="out/include/**" RuntimeDependencies="zlib" />""", "runtime dependency 'zlib'")]
-    public void AMistakenSplitIsDst1016AtItsLine(string split, string why)
+    public void AMistakenSplitIsDst1017AtItsLine(string split, string why)
     {
         Requires.Tool("bwrap");
         using var f = new PackageFixture();
@@ -151,7 +151,7 @@ public sealed class SplitPackageTests
 
         var result = f.Build(project);
 
-        var error = PackageFixture.Errors(result, "DST1016").Single();
+        var error = PackageFixture.Errors(result, "DST1017").Single();
         StringAssert.Contains(error, why);
         Assert.AreEqual(PackageFixture.LineContaining(project, "<Split"), PackageFixture.LineOf(error, project));
     }

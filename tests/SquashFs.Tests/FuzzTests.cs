@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Distri.Linux;
 using Distri.SquashFs;
 using Distri.Testing;
 using SquashFs.Tests.Fixtures;
@@ -33,10 +34,10 @@ public sealed class FuzzTests
         File.WriteAllBytes(Path.Combine(root, "empty"), []);
         File.CreateSymbolicLink(Path.Combine(root, "link"), "small");
         File.CreateSymbolicLink(Path.Combine(root, "loop"), "loop");
-        FixtureNative.HardLink(Path.Combine(root, "small"), Path.Combine(root, "hard"));
-        FixtureNative.SetXattr(Path.Combine(root, "small"), "user.a", "value"u8);
-        FixtureNative.SetXattr(Path.Combine(root, "blocks"), "user.a", "value"u8);
-        FixtureNative.SetXattr(Path.Combine(root, "blocks"), "user.b", TestTrees.Pattern(200, seed: 4));
+        LibC.HardLink(Path.Combine(root, "small"), Path.Combine(root, "hard"));
+        LibC.SetXattr(Path.Combine(root, "small"), "user.a", "value"u8);
+        LibC.SetXattr(Path.Combine(root, "blocks"), "user.a", "value"u8);
+        LibC.SetXattr(Path.Combine(root, "blocks"), "user.b", TestTrees.Pattern(200, seed: 4));
         var many = Directory.CreateDirectory(Path.Combine(root, "many")).FullName;
         for (var i = 0; i < 300; i++) File.WriteAllText(Path.Combine(many, $"entry-{i:D3}-{new string('n', i % 30)}"), i % 5 == 0 ? "" : i.ToString());
         Directory.CreateDirectory(Path.Combine(root, "a", "b", "c"));

@@ -99,7 +99,7 @@ public sealed class NamesTests
     public void LsPrintsEachHostileNameOnOneLineWithEscapes()
     {
         using var temp = new TempDirectory("names-ls");
-        var ls = ReaderCli.Run("ls", MakeImage(temp), "share");
+        var ls = DistriCli.Run("ls", MakeImage(temp), "share");
 
         Assert.AreEqual(0, ls.ExitCode, ls.StandardError);
         var names = ls.StandardOutput.TrimEnd('\n').Split('\n').Select(l => l[(l.IndexOf(':') + 4)..]).ToArray();

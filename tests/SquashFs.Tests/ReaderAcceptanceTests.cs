@@ -85,7 +85,7 @@ public sealed class ReaderAcceptanceTests
         var expected = ExternalTool.Run(unsquashfs, ["-lln", image], environment: new Dictionary<string, string> { ["TZ"] = "UTC" });
         Assert.AreEqual(0, expected.ExitCode, expected.StandardError);
 
-        var actual = ReaderCli.Run("ls", image, "-R");
+        var actual = DistriCli.Run("ls", image, "-R");
         Assert.AreEqual(0, actual.ExitCode, actual.StandardError);
 
         // unsquashfs prefixes every path with squashfs-root/, lists the root itself, pads columns

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Testing;
 using SquashFs.Tests.Fixtures;
 
@@ -10,7 +11,7 @@ public sealed class ReaderCliTests
     private static string SmallImage(TempDirectory temp)
     {
         TestTrees.WriteSmallTree(temp["tree"]);
-        FixtureNative.Chmod(temp["tree/dir/sub"], 0xBED /* 05755: setuid and sticky */);
+        LibC.Chmod(temp["tree/dir/sub"], 0xBED /* 05755: setuid and sticky */);
         TestTrees.SetAllMtimes(temp["tree"], 1_700_000_000);
         return ReaderAcceptanceTests.MakeImage(temp["tree"], temp["image.sqfs"], "-all-root");
     }
@@ -19,7 +20,7 @@ public sealed class ReaderCliTests
     public void LsPrintsALongListingOfTheRoot()
     {
         using var temp = new TempDirectory("cli");
-        var ls = ReaderCli.Run("ls", SmallImage(temp));
+        var ls = DistriCli.Run("ls", SmallImage(temp));
 
         Assert.AreEqual(0, ls.ExitCode, ls.StandardError);
         Assert.AreEqual(
@@ -33,7 +34,7 @@ public sealed class ReaderCliTests
     public void LsRecursiveListsPathsModesAndLinkTargets()
     {
         using var temp = new TempDirectory("cli");
-        var ls = ReaderCli.Run("ls", SmallImage(temp), "dir", "-R");
+        var ls = DistriCli.Run("ls", SmallImage(temp), "dir", "-R");
 
         Assert.AreEqual(0, ls.ExitCode, ls.StandardError);
         Assert.AreEqual(
@@ -49,8 +50,8 @@ public sealed class ReaderCliTests
     {
         using var temp = new TempDirectory("cli");
         var image = SmallImage(temp);
-        Assert.AreEqual("lrwxrwxrwx 0/0         12 2023-11-14 22:13 dir/link -> ../hello.txt\n", ReaderCli.Run("ls", image, "/dir/link").StandardOutput);
-        Assert.AreEqual("-rw-r--r-- 0/0         13 2023-11-14 22:13 hello.txt\n", ReaderCli.Run("ls", image, "hello.txt").StandardOutput);
+        Assert.AreEqual("lrwxrwxrwx 0/0         12 2023-11-14 22:13 dir/link -> ../hello.txt\n", DistriCli.Run("ls", image, "/dir/link").StandardOutput);
+        Assert.AreEqual("-rw-r--r-- 0/0         13 2023-11-14 22:13 hello.txt\n", DistriCli.Run("ls", image, "hello.txt").StandardOutput);
     }
 
     [TestMethod]
@@ -59,11 +60,11 @@ public sealed class ReaderCliTests
         using var temp = new TempDirectory("cli");
         var image = SmallImage(temp);
 
-        var data = ReaderCli.Run("cat", image, "dir/data.bin");
+        var data = DistriCli.Run("cat", image, "dir/data.bin");
         Assert.AreEqual(0, data.ExitCode, data.StandardError);
         CollectionAssert.AreEqual(File.ReadAllBytes(temp["tree/dir/data.bin"]), data.Output);
-        Assert.AreEqual("hello, world\n", ReaderCli.Run("cat", image, "dir/link").StandardOutput);
-        Assert.AreEqual(0, ReaderCli.Run("cat", image, "empty").Output.Length);
+        Assert.AreEqual("hello, world\n", DistriCli.Run("cat", image, "dir/link").StandardOutput);
+        Assert.AreEqual(0, DistriCli.Run("cat", image, "empty").Output.Length);
     }
 
     [TestMethod]
@@ -73,7 +74,7 @@ public sealed class ReaderCliTests
     public void MissingPathsAndDirectoriesFailWithAMessage(string command, string path, string message)
     {
         using var temp = new TempDirectory("cli");
-        var result = ReaderCli.Run(command, SmallImage(temp), path);
+        var result = DistriCli.Run(command, SmallImage(temp), path);
         Assert.AreEqual(1, result.ExitCode);
         Assert.AreEqual(0, result.Output.Length, "nothing on stdout");
         StringAssert.Contains(result.StandardError, message);
@@ -86,12 +87,12 @@ public sealed class ReaderCliTests
     {
         using var temp = new TempDirectory("cli");
         File.WriteAllText(temp["not-an-image"], new string('x', 200));
-        var result = ReaderCli.Run(command, temp["not-an-image"], "file");
+        var result = DistriCli.Run(command, temp["not-an-image"], "file");
         Assert.AreEqual(1, result.ExitCode);
         StringAssert.Contains(result.StandardError, "not a SquashFS image");
         Assert.IsFalse(result.StandardError.Contains("   at ", StringComparison.Ordinal), result.StandardError);
 
-        var missing = ReaderCli.Run(command, temp["no-such-image"], "file");
+        var missing = DistriCli.Run(command, temp["no-such-image"], "file");
         Assert.AreEqual(1, missing.ExitCode);
         StringAssert.Contains(missing.StandardError, "no-such-image");
         Assert.IsFalse(missing.StandardError.Contains("   at ", StringComparison.Ordinal), missing.StandardError);

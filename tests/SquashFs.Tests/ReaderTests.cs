@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Distri.Linux;
 using Distri.SquashFs;
 using Distri.Testing;
 using SquashFs.Tests.Fixtures;
@@ -71,7 +72,7 @@ public sealed class ReaderTests
         Requires.Root();
         using var temp = new TempDirectory("reader");
         var tree = temp.CreateDirectory("tree");
-        FixtureNative.MakeFifo(Path.Combine(tree, "fifo"));
+        LibC.MakeFifo(Path.Combine(tree, "fifo"));
         var mknod = ExternalTool.Run("mknod", [Path.Combine(tree, "null"), "c", "1", "3"]);
         Assert.AreEqual(0, mknod.ExitCode, mknod.StandardError);
         ExternalTool.Check("mknod", Path.Combine(tree, "loop"), "b", "7", "300");
@@ -119,7 +120,7 @@ public sealed class ReaderTests
     {
         using var temp = new TempDirectory("reader");
         var tree = temp.CreateDirectory("tree");
-        FixtureNative.CreateFileRaw(tree, [0xFF, (byte)'a', 0xC3]);
+        LibC.CreateFileRaw(tree, [0xFF, (byte)'a', 0xC3]);
         File.WriteAllText(Path.Combine(tree, "plain"), "p");
         try
         {
@@ -172,8 +173,8 @@ public sealed class ReaderTests
         {
             var path = Path.Combine(tree, $"f{i}");
             File.WriteAllText(path, i.ToString());
-            FixtureNative.SetXattr(path, "user.shared", value);
-            FixtureNative.SetXattr(path, "user.own", [(byte)i]);
+            LibC.SetXattr(path, "user.shared", value);
+            LibC.SetXattr(path, "user.own", [(byte)i]);
         }
         using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
         ReaderTreeAssert.AssertSame(tree, image);
@@ -186,10 +187,10 @@ public sealed class ReaderTests
         var tree = temp.CreateDirectory("tree");
         var path = Path.Combine(tree, "f");
         File.WriteAllText(path, "f");
-        FixtureNative.SetXattr(path, "user.shared", TestTrees.Pattern(3000, seed: 9));
-        FixtureNative.SetXattr(path, "user.own", [1]);
+        LibC.SetXattr(path, "user.shared", TestTrees.Pattern(3000, seed: 9));
+        LibC.SetXattr(path, "user.own", [1]);
         File.WriteAllText(Path.Combine(tree, "g"), "g");
-        FixtureNative.SetXattr(Path.Combine(tree, "g"), "user.shared", TestTrees.Pattern(3000, seed: 9)); // stored out of line once
+        LibC.SetXattr(Path.Combine(tree, "g"), "user.shared", TestTrees.Pattern(3000, seed: 9)); // stored out of line once
         using var image = SquashFsImage.Open(ReaderAcceptanceTests.MakeImage(tree, temp["image.sqfs"]));
         var inode = image.Lookup("f")!;
 
@@ -287,7 +288,7 @@ public sealed class ReaderTests
 
         using var looped = SquashFsImage.Open(temp["loop.sqfs"]);
         Assert.AreEqual(looped.Root.InodeReference, looped.Lookup("sub/sub/sub")!.InodeReference, "the patch made a loop");
-        var ls = ReaderCli.Run("ls", "-R", temp["loop.sqfs"]);
+        var ls = DistriCli.Run("ls", "-R", temp["loop.sqfs"]);
         Assert.AreEqual(1, ls.ExitCode);
         StringAssert.Contains(ls.StandardError, "directory loop");
     }

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Testing;
 using SquashFs.Tests.Fixtures;
 
@@ -7,16 +8,13 @@ namespace SquashFs.Tests;
 [TestClass]
 public sealed class WriterCliTests
 {
-    private static ExternalTool.Result Distri(params string[] arguments) =>
-        ExternalTool.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "distri.dll"), .. arguments]);
-
     [TestMethod]
     public void MkImageWritesAMountableImage()
     {
         using var temp = new TempDirectory("cli-mkimage");
         TestTrees.WriteSmallTree(temp["source"]);
 
-        var r = Distri("mkimage", temp["source"], temp["image.sqfs"]);
+        var r = DistriCli.Run("mkimage", temp["source"], temp["image.sqfs"]);
 
         Assert.AreEqual(0, r.ExitCode, r.StandardError);
         Assert.AreEqual("", r.StandardError);
@@ -30,7 +28,7 @@ public sealed class WriterCliTests
         using var temp = new TempDirectory("cli-mkimage");
         TestTrees.WriteSmallTree(temp["source"]);
 
-        var r = Distri("mkimage", temp["source"], temp["image.sqfs"], "--mtime", "86400");
+        var r = DistriCli.Run("mkimage", temp["source"], temp["image.sqfs"], "--mtime", "86400");
 
         Assert.AreEqual(0, r.ExitCode, r.StandardError);
         Requires.LoopMounts();
@@ -43,7 +41,7 @@ public sealed class WriterCliTests
     {
         using var temp = new TempDirectory("cli-mkimage");
 
-        var r = Distri("mkimage", temp["missing"], temp["image.sqfs"]);
+        var r = DistriCli.Run("mkimage", temp["missing"], temp["image.sqfs"]);
 
         Assert.AreNotEqual(0, r.ExitCode);
         StringAssert.StartsWith(r.StandardError, "distri mkimage: ");
@@ -57,11 +55,11 @@ public sealed class WriterCliTests
     {
         using var temp = new TempDirectory("cli-mkimage");
         TestTrees.WriteSmallTree(temp["source"]);
-        FixtureNative.MakeFifo(temp["source/pipe"]);
+        LibC.MakeFifo(temp["source/pipe"]);
         var output = temp.CreateDirectory("out");
         File.WriteAllText(Path.Combine(output, "image.sqfs"), "previous image");
 
-        var r = Distri("mkimage", temp["source"], Path.Combine(output, "image.sqfs"));
+        var r = DistriCli.Run("mkimage", temp["source"], Path.Combine(output, "image.sqfs"));
 
         Assert.AreNotEqual(0, r.ExitCode);
         StringAssert.Contains(r.StandardError, "pipe");

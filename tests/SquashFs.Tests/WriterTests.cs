@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Distri.Linux;
 using Distri.SquashFs;
 using Distri.SquashFs.Writing;
 using Distri.Testing;
@@ -46,8 +47,8 @@ public sealed class WriterTests
     {
         using var temp = new TempDirectory("writer-empty");
         var source = temp.CreateDirectory("source");
-        FixtureNative.Chmod(source, 0x1ED);
-        FixtureNative.SetMtime(source, 1_000_000_000);
+        LibC.Chmod(source, 0x1ED);
+        LibC.SetTimes(source, 1_000_000_000);
 
         SquashFsWriter.Write(source, temp["image.sqfs"]);
 
@@ -212,7 +213,7 @@ public sealed class WriterTests
     {
         using var temp = new TempDirectory("writer-badname");
         var source = temp.CreateDirectory("source");
-        FixtureNative.CreateFileRaw(source, [(byte)'b', 0xFF, (byte)'d']);
+        LibC.CreateFileRaw(source, [(byte)'b', 0xFF, (byte)'d']);
         var output = temp.CreateDirectory("out");
 
         try
@@ -235,7 +236,7 @@ public sealed class WriterTests
         using var temp = new TempDirectory("writer-fifo");
         var source = temp["source"];
         TestTrees.WriteSmallTree(source);
-        FixtureNative.MakeFifo(Path.Combine(source, "dir", "pipe"));
+        LibC.MakeFifo(Path.Combine(source, "dir", "pipe"));
 
         var e = Assert.ThrowsExactly<SquashFsException>(() => SquashFsWriter.Write(source, temp["image.sqfs"]));
 
@@ -251,7 +252,7 @@ public sealed class WriterTests
         using var temp = new TempDirectory("writer-special");
         var source = temp["source"];
         TestTrees.WriteSmallTree(source);
-        FixtureNative.MakeFifo(Path.Combine(source, "pipe"));
+        LibC.MakeFifo(Path.Combine(source, "pipe"));
         ExternalTool.Check("mknod", Path.Combine(source, "null"), "c", "1", "3");
         ExternalTool.Check("mknod", Path.Combine(source, "big-minor"), "b", "259", "70000");
         using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
@@ -277,8 +278,8 @@ public sealed class WriterTests
         {
             var path = Path.Combine(source, $"f{i:D4}");
             File.WriteAllText(path, "");
-            FixtureNative.LChown(path, 10_000 + (uint)i, 20_000 + (uint)i);
-            FixtureNative.SetXattr(path, "user.i", Encoding.ASCII.GetBytes(i.ToString()));
+            LibC.LChown(path, 10_000 + (uint)i, 20_000 + (uint)i);
+            LibC.SetXattr(path, "user.i", Encoding.ASCII.GetBytes(i.ToString()));
         }
         TestTrees.SetAllMtimes(source, 1_700_000_000);
 

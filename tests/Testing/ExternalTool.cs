@@ -1,11 +1,16 @@
-using System.Diagnostics;
+using System.Text;
+using CliWrap;
 
 namespace Distri.Testing;
 
 /// <summary>Runs external programs for tests, capturing output; a non-zero exit fails loudly with both streams.</summary>
 public static class ExternalTool
 {
-    public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
+    /// <param name="Output">Standard output as the bytes written (a listing of raw names need not be UTF-8).</param>
+    public sealed record Result(int ExitCode, byte[] Output, string StandardError)
+    {
+        public string StandardOutput => Encoding.UTF8.GetString(Output);
+    }
 
     public static string? Find(string name)
     {
@@ -17,31 +22,30 @@ public static class ExternalTool
         return null;
     }
 
-    /// <summary>Runs and returns the result whatever the exit code.</summary>
+    /// <summary>Runs and returns the result whatever the exit code; standard input is empty.</summary>
+    /// <exception cref="TimeoutException">It did not finish within <paramref name="timeout"/> (5 minutes): it was killed.</exception>
     public static Result Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
         IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo(fileName)
+        var argumentList = arguments.ToList();
+        using var output = new MemoryStream();
+        var error = new StringBuilder();
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        if (environment is not null)
-            foreach (var (k, v) in environment) info.Environment[k] = v;
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{fileName} {string.Join(' ', arguments)} did not finish in time");
+            var result = Cli.Wrap(fileName).WithArguments(argumentList)
+                .WithWorkingDirectory(workingDirectory ?? Environment.CurrentDirectory)
+                .WithEnvironmentVariables((environment ?? new Dictionary<string, string>()).ToDictionary(e => e.Key, e => (string?)e.Value))
+                .WithStandardOutputPipe(PipeTarget.ToStream(output))
+                .WithStandardErrorPipe(PipeTarget.ToStringBuilder(error))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(deadline.Token).GetAwaiter().GetResult();
+            return new Result(result.ExitCode, output.ToArray(), error.ToString());
         }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{fileName} {string.Join(' ', argumentList)} did not finish in time:\n{error}");
+        }
     }
 
     /// <summary>Runs and throws with the full output when the exit code is not 0.</summary>

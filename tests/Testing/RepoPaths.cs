@@ -1,9 +1,15 @@
+using System.Reflection;
+
 namespace Distri.Testing;
 
 /// <summary>Paths inside the repository, found from the test assembly's location.</summary>
 public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
+
+    /// <summary>The tasks assembly the SDK loads (sdk/Sdk/Distri.Paths.props, recorded at build time).</summary>
+    public static string TasksAssembly { get; } = typeof(RepoPaths).Assembly.GetCustomAttributes<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "DistriTasksAssembly").Value!;
 
     private static string FindRoot()
     {

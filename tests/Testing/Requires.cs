@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Distri.Testing;
@@ -8,7 +9,7 @@ namespace Distri.Testing;
 /// </summary>
 public static class Requires
 {
-    public static bool IsRoot => Environment.UserName == "root" || geteuid() == 0;
+    public static bool IsRoot => Environment.UserName == "root" || LibC.EffectiveUserId == 0;
 
     public static void Root()
     {
@@ -41,7 +42,4 @@ public static class Requires
         if (path is null) Assert.Inconclusive($"needs '{name}' on PATH");
         return path!;
     }
-
-    [System.Runtime.InteropServices.DllImport("libc")]
-    private static extern uint geteuid();
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Distri.Linux;
 using Distri.Packages;
 
 namespace Distri.Cli.Commands;
@@ -44,7 +45,7 @@ internal static class BumpCommand
             foreach (var (definition, old, text) in edits)
             {
                 Console.WriteLine($"{definition.Name}: revision {old} -> {old + 1} ({definition.Path})");
-                if (parseResult.GetValue(write)) Yaml.WriteAtomically(definition.Path, text);
+                if (parseResult.GetValue(write)) AtomicFile.WriteAllText(definition.Path, text);
             }
             if (!parseResult.GetValue(write)) Console.WriteLine("dry run: pass -w to write these changes");
             return 0;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Distri.Linux;
 using Distri.Sandbox;
 
 namespace Distri.Cli.Commands;
@@ -10,7 +11,7 @@ namespace Distri.Cli.Commands;
 /// steps) and replaces itself (execv) with the launcher, so signals, exit codes and the process
 /// tree are the command's own, and a root caller is dropped to the spec's build user like a build.
 /// </summary>
-internal static partial class SandboxCommand
+internal static class SandboxCommand
 {
     public static Command Create()
     {
@@ -55,8 +56,8 @@ internal static partial class SandboxCommand
             }
             string?[] argv = ["/bin/sh", launcher, "--", .. parseResult.GetValue(commandLine)!, null];
             Console.Out.Flush();
-            execv("/bin/sh", argv);
-            Console.Error.WriteLine($"distri sandbox: cannot run /bin/sh: {Marshal.GetLastPInvokeErrorMessage()}");
+            var errno = LibC.Exec("/bin/sh", argv);
+            Console.Error.WriteLine($"distri sandbox: cannot run /bin/sh: {Marshal.GetPInvokeErrorMessage(errno)}");
             return 127;
         });
         return command;
@@ -65,7 +66,4 @@ internal static partial class SandboxCommand
     private static string Quote(string s) =>
         s.Length > 0 && s.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '-' or '_' or '.' or '=' or ':' or ',' or '+')
             ? s : "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int execv(string path, [MarshalAs(UnmanagedType.LPArray, ArraySubType = UnmanagedType.LPUTF8Str)] string?[] argv);
 }

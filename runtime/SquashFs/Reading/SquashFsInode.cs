@@ -1,3 +1,5 @@
+using Distri.Linux;
+
 namespace Distri.SquashFs;
 
 /// <summary>One entry of a directory listing.</summary>
@@ -22,13 +24,13 @@ public sealed class SquashFsInode
     /// <summary>The st_mode file-type bits (S_IFDIR, S_IFREG, …) of an entry type.</summary>
     public static uint FileTypeBits(SquashFsEntryType type) => type switch
     {
-        SquashFsEntryType.Directory => 0x4000,
-        SquashFsEntryType.File => 0x8000,
-        SquashFsEntryType.Symlink => 0xA000,
-        SquashFsEntryType.BlockDevice => 0x6000,
-        SquashFsEntryType.CharDevice => 0x2000,
-        SquashFsEntryType.Fifo => 0x1000,
-        SquashFsEntryType.Socket => 0xC000,
+        SquashFsEntryType.Directory => LibC.S_IFDIR,
+        SquashFsEntryType.File => LibC.S_IFREG,
+        SquashFsEntryType.Symlink => LibC.S_IFLNK,
+        SquashFsEntryType.BlockDevice => LibC.S_IFBLK,
+        SquashFsEntryType.CharDevice => LibC.S_IFCHR,
+        SquashFsEntryType.Fifo => LibC.S_IFIFO,
+        SquashFsEntryType.Socket => LibC.S_IFSOCK,
         _ => 0,
     };
 

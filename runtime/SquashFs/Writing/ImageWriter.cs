@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Distri.Linux;
 using Distri.SquashFs.Format;
 
 namespace Distri.SquashFs.Writing;

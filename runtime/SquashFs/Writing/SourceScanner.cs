@@ -1,5 +1,6 @@
 using System.IO.Enumeration;
 using System.Text;
+using Distri.Linux;
 using Distri.SquashFs.Format;
 
 namespace Distri.SquashFs.Writing;
@@ -56,7 +57,7 @@ internal sealed class SourceScanner(SquashFsWriterOptions options, IdTable ids, 
         return names;
     }
 
-    private static LibC.Statx LStat(string path, string name)
+    private static Statx LStat(string path, string name)
     {
         var rc = LibC.LStat(path, out var st);
         if (rc == LibC.ENOENT && name.Contains('\uFFFD'))
@@ -117,7 +118,7 @@ internal sealed class SourceScanner(SquashFsWriterOptions options, IdTable ids, 
         directory.Children = children;
     }
 
-    private ImageInode CreateInode(string path, in LibC.Statx st)
+    private ImageInode CreateInode(string path, in Statx st)
     {
         var type = st.FileType switch
         {

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.SquashFs.Writing;
 
 namespace Distri.SquashFs;
@@ -16,31 +17,12 @@ public static class SquashFsWriter
     /// <exception cref="IOException">The source cannot be read or the image cannot be written.</exception>
     public static void Write(string sourceDirectory, string imagePath, SquashFsWriterOptions? options = null)
     {
-        var fullPath = Path.GetFullPath(imagePath);
-        var directory = Path.GetDirectoryName(fullPath)!;
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(imagePath, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize: 0))
-            {
-                // Never read the image being written, should it lie inside the source tree.
-                var self = LibC.FStat(stream.SafeFileHandle, temporary);
-                new ImageWriter(options ?? new SquashFsWriterOptions(), stream).Write(sourceDirectory, (self.DevMajor, self.DevMinor, self.Ino));
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            try
-            {
-                File.Delete(temporary);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Keep the original error; the directory may not even exist.
-            }
-            throw;
-        }
+            // Never read the image being written, should it lie inside the source tree.
+            var self = LibC.FStat(stream.SafeFileHandle, imagePath);
+            new ImageWriter(options ?? new SquashFsWriterOptions(), stream).Write(sourceDirectory, (self.DevMajor, self.DevMinor, self.Ino));
+        }, bufferSize: 0);
     }
 
     /// <summary>Writes the image to a seekable stream, starting at its current position.</summary>

@@ -114,7 +114,7 @@ public sealed class HostileStoreTests
         using var mount = RoMount.Start(store.Directory, temp.CreateDirectory("ro"));
         var file = mount["bomb-amd64-1-1/out/file"];
         Assert.AreEqual("x", File.ReadAllText(file));
-        var before = Posix.MemoryKilobytes(mount.Process.Id, "VmRSS");
+        var before = mount.MemoryKilobytes("VmRSS");
 
         const int ENODATA = 61, ERANGE = 34;
         for (var i = 0; i < 20; i++)
@@ -126,7 +126,7 @@ public sealed class HostileStoreTests
             Assert.AreEqual(7L + sharers * 11L, Posix.ListXattr(file, 65536), "user.v and user.aNNNN, each NUL-terminated");
         }
 
-        var grown = Posix.MemoryKilobytes(mount.Process.Id, "VmHWM") - before;
+        var grown = mount.MemoryKilobytes("VmHWM") - before;
         Assert.IsLessThan(100 * 1024L, grown, $"the daemon's peak grew by {grown} kB");
         AssertServing(mount, "good-amd64-1-1", "bin/good", "good");
     }
@@ -188,7 +188,7 @@ public sealed class HostileStoreTests
         using var mount = RoMount.Start(store.Directory, temp.CreateDirectory("ro"));
         var many = mount["big-amd64-1-1/out/many"];
         Assert.AreEqual(entries, Directory.EnumerateFileSystemEntries(many).Count(), "warms the daemon's block cache");
-        var before = Posix.MemoryKilobytes(mount.Process.Id, "VmRSS");
+        var before = mount.MemoryKilobytes("VmRSS");
 
         var handles = new List<int>();
         try
@@ -200,7 +200,7 @@ public sealed class HostileStoreTests
                 Assert.IsGreaterThan(0L, Posix.ReadFrom(fd, 0), "each handle lists");
             }
             // About 250 bytes an entry: 64 handles each holding the listing would take ~480 MB.
-            var grown = Posix.MemoryKilobytes(mount.Process.Id, "VmRSS") - before;
+            var grown = mount.MemoryKilobytes("VmRSS") - before;
             Assert.IsLessThan(100 * 1024L, grown, $"the daemon grew by {grown} kB with {handles.Count} open handles");
             Assert.IsGreaterThan(0L, Posix.ReadFrom(handles[0], entries / 2), "seekdir into the middle still lists");
         }

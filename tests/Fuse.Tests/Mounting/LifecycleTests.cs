@@ -1,4 +1,5 @@
 using Distri.Fuse.Control;
+using Distri.Linux;
 using Distri.Testing;
 
 namespace Fuse.Tests.Mounting;
@@ -74,9 +75,8 @@ public sealed class LifecycleTests
         var store = new TestStore(temp);
         var mountPoint = temp.CreateDirectory("ro");
         var readyFile = temp["ready"];
-        var distri = Path.Combine(AppContext.BaseDirectory, "distri.dll");
         // The shell opens fd 3 on a file and execs the daemon, which inherits it.
-        var info = new System.Diagnostics.ProcessStartInfo("bash", ["-c", $"exec dotnet '{distri}' fuse --store '{store.Directory}' --ready-fd 3 '{mountPoint}' 3>'{readyFile}' >/dev/null 2>&1"]);
+        var info = new System.Diagnostics.ProcessStartInfo("bash", ["-c", $"exec {DistriCli.Command} fuse --store '{store.Directory}' --ready-fd 3 '{mountPoint}' 3>'{readyFile}' >/dev/null 2>&1"]);
         using var process = System.Diagnostics.Process.Start(info)!;
         try
         {
@@ -85,9 +85,9 @@ public sealed class LifecycleTests
         }
         finally
         {
-            ExternalTool.Run("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            LibC.Signal(process.Id, LibC.SIGTERM);
             if (!process.WaitForExit(TimeSpan.FromSeconds(15))) process.Kill();
-            if (RoMount.IsMounted(mountPoint)) ExternalTool.Run("umount", ["-l", mountPoint]);
+            if (RoMount.IsMounted(mountPoint)) MountTable.Detach(mountPoint);
         }
         Assert.IsFalse(RoMount.IsMounted(mountPoint));
     }
@@ -126,11 +126,10 @@ public sealed class LifecycleTests
         Requires.Root();
         var unshare = Requires.Tool("unshare");
         using var temp = new TempDirectory("fuse-nodev");
-        var distri = Path.Combine(AppContext.BaseDirectory, "distri.dll");
         // In a private mount namespace, /dev becomes a tmpfs holding only what dotnet needs.
         var script = $"mount --rbind /dev '{temp.CreateDirectory("dev")}' && mount -t tmpfs tmpfs /dev && "
             + $"for n in null zero urandom random; do touch /dev/$n && mount --bind '{temp["dev"]}'/$n /dev/$n; done && "
-            + $"exec dotnet '{distri}' fuse --store '{temp.CreateDirectory("store")}' '{temp.CreateDirectory("ro")}'";
+            + $"exec {DistriCli.Command} fuse --store '{temp.CreateDirectory("store")}' '{temp.CreateDirectory("ro")}'";
         var result = ExternalTool.Run(unshare, ["-m", "--propagation", "private", "bash", "-c", script]);
         Assert.AreEqual(1, result.ExitCode, result.StandardError);
         Assert.AreEqual("distri fuse: /dev/fuse is missing: load the fuse module (modprobe fuse), or pass the device into this container", result.StandardError.Trim());

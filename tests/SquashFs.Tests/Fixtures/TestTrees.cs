@@ -1,4 +1,5 @@
 using System.Text;
+using Distri.Linux;
 
 namespace SquashFs.Tests.Fixtures;
 
@@ -55,9 +56,9 @@ public static class TestTrees
         Directory.CreateDirectory(Path.Combine(root, "dir", "sub"));
         File.WriteAllBytes(Path.Combine(root, "dir", "data.bin"), Pattern(3 * BlockSize + 17, seed: 1));
         File.CreateSymbolicLink(Path.Combine(root, "dir", "link"), "../hello.txt");
-        FixtureNative.HardLink(Path.Combine(root, "hello.txt"), Path.Combine(root, "dir", "hello-again.txt"));
-        FixtureNative.SetXattr(Path.Combine(root, "hello.txt"), "user.greeting", "hi"u8);
-        FixtureNative.Chmod(Path.Combine(root, "dir", "data.bin"), 0x1ED /* 0755 */);
+        LibC.HardLink(Path.Combine(root, "hello.txt"), Path.Combine(root, "dir", "hello-again.txt"));
+        LibC.SetXattr(Path.Combine(root, "hello.txt"), "user.greeting", "hi"u8);
+        LibC.Chmod(Path.Combine(root, "dir", "data.bin"), 0x1ED /* 0755 */);
         SetAllMtimes(root, 1_700_000_000);
     }
 
@@ -170,7 +171,7 @@ public static class TestTrees
             var path = Path.Combine(dir, name);
             if (isDirectory) Directory.CreateDirectory(path);
             else File.WriteAllText(path, name + "\n");
-            FixtureNative.Chmod(path, mode);
+            LibC.Chmod(path, mode);
         }
     }
 
@@ -179,14 +180,14 @@ public static class TestTrees
         Directory.CreateDirectory(Path.Combine(dir, "sub"));
         var original = Path.Combine(dir, "a");
         File.WriteAllBytes(original, Pattern(BlockSize + 100, seed: 7));
-        FixtureNative.HardLink(original, Path.Combine(dir, "b"));
-        FixtureNative.HardLink(original, Path.Combine(dir, "sub", "c"));
+        LibC.HardLink(original, Path.Combine(dir, "b"));
+        LibC.HardLink(original, Path.Combine(dir, "sub", "c"));
         var empty = Path.Combine(dir, "empty-1");
         File.WriteAllBytes(empty, []);
-        FixtureNative.HardLink(empty, Path.Combine(dir, "empty-2"));
+        LibC.HardLink(empty, Path.Combine(dir, "empty-2"));
         var link = Path.Combine(dir, "symlink-1");
         File.CreateSymbolicLink(link, "a");
-        FixtureNative.HardLink(link, Path.Combine(dir, "symlink-2"));
+        LibC.HardLink(link, Path.Combine(dir, "symlink-2"));
     }
 
     private static void WriteXattrs(string dir)
@@ -195,37 +196,37 @@ public static class TestTrees
         var root = IsRoot;
         var file = Path.Combine(dir, "file");
         File.WriteAllText(file, "has xattrs\n");
-        FixtureNative.SetXattr(file, "user.comment", "hello"u8);
-        FixtureNative.SetXattr(file, "user.empty", []);
-        FixtureNative.SetXattr(file, "user.binary", [0, 1, 2, 255, 0]);
+        LibC.SetXattr(file, "user.comment", "hello"u8);
+        LibC.SetXattr(file, "user.empty", []);
+        LibC.SetXattr(file, "user.binary", [0, 1, 2, 255, 0]);
         if (root)
         {
-            FixtureNative.SetXattr(file, "trusted.overlay.opaque", "y"u8);
-            FixtureNative.SetXattr(file, "security.capability", NetBindServiceCapability);
+            LibC.SetXattr(file, "trusted.overlay.opaque", "y"u8);
+            LibC.SetXattr(file, "security.capability", NetBindServiceCapability);
         }
 
         var capable = Path.Combine(dir, "ping");
         File.WriteAllText(capable, "#!/bin/sh\n");
-        FixtureNative.Chmod(capable, 0x1ED);
-        if (root) FixtureNative.SetXattr(capable, "security.capability", NetBindServiceCapability);
+        LibC.Chmod(capable, 0x1ED);
+        if (root) LibC.SetXattr(capable, "security.capability", NetBindServiceCapability);
 
         var subdir = Path.Combine(dir, "dir");
         Directory.CreateDirectory(subdir);
-        FixtureNative.SetXattr(subdir, "user.dir", "on a directory"u8);
+        LibC.SetXattr(subdir, "user.dir", "on a directory"u8);
 
         // Identical sets (deduplicated by a good writer) and enough distinct data to span metadata blocks.
         for (var i = 0; i < 3; i++)
         {
             var same = Path.Combine(dir, $"same-{i}");
             File.WriteAllText(same, "");
-            FixtureNative.SetXattr(same, "user.shared", "same value"u8);
+            LibC.SetXattr(same, "user.shared", "same value"u8);
         }
         for (var i = 0; i < 24; i++)
         {
             var many = Path.Combine(dir, $"large-{i:D2}");
             File.WriteAllText(many, "");
-            FixtureNative.SetXattr(many, "user.large", Pattern(700 + i, seed: 100 + i));
-            FixtureNative.SetXattr(many, $"user.n{i}", Encoding.ASCII.GetBytes(i.ToString()));
+            LibC.SetXattr(many, "user.large", Pattern(700 + i, seed: 100 + i));
+            LibC.SetXattr(many, $"user.n{i}", Encoding.ASCII.GetBytes(i.ToString()));
         }
 
         if (root)
@@ -233,7 +234,7 @@ public static class TestTrees
             // user.* is not allowed on symlinks; trusted.* is (for root).
             var link = Path.Combine(dir, "symlink");
             File.CreateSymbolicLink(link, "file");
-            FixtureNative.SetXattr(link, "trusted.link", "on a symlink"u8);
+            LibC.SetXattr(link, "trusted.link", "on a symlink"u8);
         }
     }
 
@@ -268,11 +269,11 @@ public static class TestTrees
         {
             var path = Path.Combine(dir, name);
             File.WriteAllText(path, name);
-            FixtureNative.SetMtime(path, mtime);
+            LibC.SetTimes(path, mtime);
         }
         var link = Path.Combine(dir, "old-symlink");
         File.CreateSymbolicLink(link, "epoch");
-        FixtureNative.SetMtime(link, 1_000_000);
+        LibC.SetTimes(link, 1_000_000);
 
         if (!IsRoot) return;
         (string Name, uint Uid, uint Gid)[] owners = [("user-1000", 1000, 1000), ("nobody", 65534, 65534), ("big-ids", 123_456, 654_321), ("mixed", 0, 42)];
@@ -280,22 +281,22 @@ public static class TestTrees
         {
             var path = Path.Combine(dir, name);
             File.WriteAllText(path, name);
-            FixtureNative.LChown(path, uid, gid);
+            LibC.LChown(path, uid, gid);
         }
         var ownedLink = Path.Combine(dir, "owned-symlink");
         File.CreateSymbolicLink(ownedLink, "nobody");
-        FixtureNative.LChown(ownedLink, 4242, 4343);
+        LibC.LChown(ownedLink, 4242, 4343);
         var ownedDir = Path.Combine(dir, "owned-dir");
         Directory.CreateDirectory(ownedDir);
-        FixtureNative.LChown(ownedDir, 1000, 100);
+        LibC.LChown(ownedDir, 1000, 100);
     }
 
     /// <summary>Sets every entry's mtime (not following symlinks), e.g. to compare with an --mtime image.</summary>
     public static void SetAllMtimes(string root, long seconds)
     {
         foreach (var path in Directory.EnumerateFileSystemEntries(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-            FixtureNative.SetMtime(path, seconds);
-        FixtureNative.SetMtime(root, seconds);
+            LibC.SetTimes(path, seconds);
+        LibC.SetTimes(root, seconds);
     }
 
     public static bool IsRoot => Distri.Testing.Requires.IsRoot;

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Testing;
 
 namespace SquashFs.Tests.Fixtures;
@@ -23,8 +24,8 @@ public sealed class TestTreesTests
         TestTrees.WriteSmallTree(temp["a"]);
         TestTrees.WriteSmallTree(temp["b"]);
         File.WriteAllText(temp["b/hello.txt"], "hello, World\n");
-        FixtureNative.Chmod(temp["b/dir/data.bin"], 0x1A4);
-        FixtureNative.SetXattr(temp["b/dir"], "user.extra", "x"u8);
+        LibC.Chmod(temp["b/dir/data.bin"], 0x1A4);
+        LibC.SetXattr(temp["b/dir"], "user.extra", "x"u8);
         TestTrees.SetAllMtimes(temp["b"], 1_700_000_000);
 
         var differences = TreeComparer.Compare(temp["a"], temp["b"]);

@@ -1,4 +1,5 @@
 using System.Text;
+using Distri.Linux;
 
 namespace SquashFs.Tests.Fixtures;
 
@@ -85,7 +86,7 @@ public static class TreeComparer
     {
         if (state.Full) return;
         var e = FixtureNative.LStat(expected);
-        FixtureNative.Statx a;
+        Statx a;
         try
         {
             a = FixtureNative.LStat(actual);

@@ -1,3 +1,4 @@
+using Distri.Linux;
 using Distri.Testing;
 using Store.Tests.Fixtures;
 
@@ -66,24 +67,13 @@ public sealed class CliTests
     {
         using var temp = new TempDirectory("cli");
         var repository = TestRepository.CreateStandard(temp["repo"]);
-        var info = new System.Diagnostics.ProcessStartInfo(DistriCli.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { DistriCli.Dll, "export", "--listen", "127.0.0.1:0", repository.BasePath }) info.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        try
-        {
-            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            var baseUri = line!.Split(" at ")[1];
-            StringAssert.StartsWith(baseUri, "http://127.0.0.1:");
-            using var client = new HttpClient();
-            StringAssert.Contains(await client.GetStringAsync(baseUri + "pkg/index.yaml"), "fullName: zsh-amd64-5.9-2");
+        using var export = await DistriExport.StartAsync(repository.BasePath);
+        StringAssert.StartsWith(export.BaseUri.ToString(), "http://127.0.0.1:");
+        using var client = new HttpClient();
+        StringAssert.Contains(await client.GetStringAsync(new Uri(export.BaseUri, "pkg/index.yaml")), "fullName: zsh-amd64-5.9-2");
 
-            ExternalTool.Check("kill", "-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.AreEqual(0, process.ExitCode);
-        }
-        finally
-        {
-            if (!process.HasExited) process.Kill();
-        }
+        LibC.Signal(export.Process.Id, LibC.SIGTERM);
+        await export.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.AreEqual(0, export.Process.ExitCode);
     }
 }

@@ -15,7 +15,7 @@ public sealed class RescanTests
         var repository = TestRepository.CreateStandard(temp["repo"]);
         var store = new PackageStore(temp["root"]);
         Directory.CreateDirectory(store.Directory);
-        using var ro = RoDaemon.Start(store.Directory, temp.CreateDirectory("ro"));
+        using var ro = RoMount.Start(store.Directory, temp.CreateDirectory("ro"));
         Assert.IsFalse(Directory.Exists(Path.Combine(ro.MountPoint, "zsh-amd64-5.9-2")));
 
         DistriCli.Check("install", "--root", store.Root, "--repo", repository.BasePath, "zsh");

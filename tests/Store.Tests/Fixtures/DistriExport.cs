@@ -6,27 +6,25 @@ namespace Store.Tests.Fixtures;
 /// <summary>A running <c>distri export --listen 127.0.0.1:0 DIR</c> child process; killed on dispose.</summary>
 public sealed class DistriExport : IDisposable
 {
-    private readonly Process _process;
-
     private DistriExport(Process process, Uri baseUri)
     {
-        _process = process;
+        Process = process;
         BaseUri = baseUri;
     }
+
+    public Process Process { get; }
 
     /// <summary>The base URL it printed (for <c>--repo</c>).</summary>
     public Uri BaseUri { get; }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => Process.HasExited;
 
     /// <summary>What it wrote on stderr; only once it has exited (nothing drains the pipe before).</summary>
-    public string StandardErrorAfterExit => _process.HasExited ? _process.StandardError.ReadToEnd() : "";
+    public string StandardErrorAfterExit => Process.HasExited ? Process.StandardError.ReadToEnd() : "";
 
     public static async Task<DistriExport> StartAsync(string directory)
     {
-        var info = new ProcessStartInfo(DistriCli.Dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { DistriCli.Dll, "export", "--listen", "127.0.0.1:0", directory }) info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
+        var process = DistriCli.Start("export", "--listen", "127.0.0.1:0", directory);
         try
         {
             var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
@@ -43,8 +41,8 @@ public sealed class DistriExport : IDisposable
 
     public void Dispose()
     {
-        if (!_process.HasExited) _process.Kill();
-        _process.WaitForExit();
-        _process.Dispose();
+        if (!Process.HasExited) Process.Kill();
+        Process.WaitForExit();
+        Process.Dispose();
     }
 }

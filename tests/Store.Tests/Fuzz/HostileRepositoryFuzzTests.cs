@@ -126,13 +126,13 @@ public sealed partial class HostileRepositoryFuzzTests
         var installed = store.Installed().Select(n => n.ToString()).ToList();
         if (clean) CollectionAssert.AreEquivalent(Packages, installed, report);
 
-        using var daemon = RoDaemon.Start(store.Directory, Directory.CreateDirectory(Path.Combine(directory, "mnt")).FullName);
+        using var daemon = RoMount.Start(store.Directory, Directory.CreateDirectory(Path.Combine(directory, "mnt")).FullName);
         var walk = Task.Run(() => Walk(daemon.MountPoint));
         Assert.IsTrue(walk.Wait(WalkTimeout), $"walking the mount did not finish in {WalkTimeout}; daemon log:\n{daemon.StandardError}");
         var xattrs = ExternalTool.Run(getfattr, ["--recursive", "--physical", "--no-dereference", "--dump", "--match=-", "--absolute-names", daemon.MountPoint], timeout: WalkTimeout);
         Assert.IsFalse(daemon.HasExited, "distri fuse died:\n" + daemon.StandardError);
         Assert.AreEqual(1, FuseControl.RescanAllAsync(store.Directory, TimeSpan.FromSeconds(20)).GetAwaiter().GetResult(), "the daemon no longer answers:\n" + daemon.StandardError);
-        var peak = daemon.PeakResidentKilobytes;
+        var peak = daemon.MemoryKilobytes("VmHWM");
         Assert.IsLessThan(MaxDaemonKilobytes, peak, $"distri fuse peaked at {peak} KiB");
         if (clean)
         {

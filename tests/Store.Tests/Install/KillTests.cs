@@ -35,7 +35,7 @@ public sealed class KillTests
         server.BytesPerSecond = 4_000_000;
         var root = temp["root"];
         var store = new PackageStore(root);
-        string[] arguments = [DistriCli.Dll, "install", "--root", root, "--repo", server.BaseUri.ToString(), "--jobs", "4", .. all];
+        string[] arguments = ["install", "--root", root, "--repo", server.BaseUri.ToString(), "--jobs", "4", .. all];
 
         // The shortest of two whole runs (the first one warms caches) bounds the kill delays.
         var fullRun = TimeSpan.MaxValue;
@@ -87,9 +87,7 @@ public sealed class KillTests
     /// <summary>Runs the CLI; kills it with SIGKILL after <paramref name="killAfter"/> unless it finished. Returns the exit code (-1 when killed).</summary>
     private static async Task<(int ExitCode, string Output)> RunAsync(string[] arguments, TimeSpan? killAfter)
     {
-        var info = new ProcessStartInfo(DistriCli.Dotnet) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
+        using var process = DistriCli.Start(arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (killAfter is { } delay)

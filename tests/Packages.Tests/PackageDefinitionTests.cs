@@ -1,0 +1,55 @@
+using Distri.Testing;
+
+namespace Distri.Packages.Tests;
+
+[TestClass]
+public sealed class PackageDefinitionTests
+{
+    private const string Definition = """
+        <Project Sdk="Distri.Sdk">
+          <PropertyGroup>
+            <Version>1.0</Version>
+          </PropertyGroup>
+          <ItemGroup>
+            <Dependency Include="ncurses" />
+            <RuntimeDependency Include="zlib;bzip2" />
+          </ItemGroup>
+        </Project>
+        """;
+
+    [TestMethod]
+    public void ReadGivesTheNameFromTheFileAndEveryDependencyOnce()
+    {
+        using var temp = new TempDirectory("definition");
+        File.WriteAllText(temp["zsh.distpkg"], Definition);
+
+        var definition = PackageDefinition.Read(temp["zsh.distpkg"]);
+
+        Assert.AreEqual("zsh", definition.Name);
+        Assert.AreEqual(1, definition.Revision);
+        CollectionAssert.AreEqual(new[] { "ncurses", "zlib", "bzip2" }, definition.Dependencies.ToArray());
+    }
+
+    [TestMethod]
+    public void FindLineIsWhereTheElementWithThatIncludeIsWritten()
+    {
+        using var temp = new TempDirectory("definition");
+        File.WriteAllText(temp["zsh.distpkg"], Definition);
+
+        Assert.AreEqual(1, PackageDefinition.FindLine(temp["zsh.distpkg"], null), "the Project element");
+        Assert.AreEqual(3, PackageDefinition.FindLine(temp["zsh.distpkg"], "Version"));
+        Assert.AreEqual(6, PackageDefinition.FindLine(temp["zsh.distpkg"], "Dependency", "ncurses"));
+        Assert.AreEqual(0, PackageDefinition.FindLine(temp["zsh.distpkg"], "Dependency", "zlib"), "zlib is a RuntimeDependency");
+        Assert.AreEqual(0, PackageDefinition.FindLine(temp["missing.distpkg"], "Version"), "no file: no line");
+    }
+
+    [TestMethod]
+    public void AMalformedDefinitionIsInvalidDataNamingTheFile()
+    {
+        using var temp = new TempDirectory("definition");
+        File.WriteAllText(temp["bad.distpkg"], "<Project><ItemGroup>");
+
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => PackageDefinition.Read(temp["bad.distpkg"]));
+        StringAssert.StartsWith(e.Message, temp["bad.distpkg"]);
+    }
+}
