@@ -340,7 +340,7 @@ public sealed class WriterTests
         using var temp = new TempDirectory("writer-include-links");
         var source = temp.CreateDirectory("source");
         File.WriteAllText(Path.Combine(source, "kept"), "x");
-        FixtureNative.HardLink(Path.Combine(source, "kept"), Path.Combine(source, "left-out"));
+        LibC.HardLink(Path.Combine(source, "kept"), Path.Combine(source, "left-out"));
 
         SquashFsWriter.Write(source, temp["image.sqfs"], new SquashFsWriterOptions { Include = (relative, _) => relative == "kept" });
 
