@@ -13,6 +13,7 @@ tools=(
   nginx:nginx curl:curl hyperfine:hyperfine dpkg-source:dpkg-dev
   makeinfo:texinfo man:man-db file:file zstd:zstd
   dpkg-deb:dpkg setpriv:util-linux unshare:util-linux busybox:busybox-static
+  gdb:gdb readelf:binutils
 )
 # Files rather than commands (libraries and headers).
 files=(

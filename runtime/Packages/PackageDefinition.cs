@@ -23,10 +23,14 @@ public sealed class PackageDefinition
     /// <summary>Build and runtime dependencies (<c>Dependency</c>, <c>RuntimeDependency</c>), by name.</summary>
     public required IReadOnlyList<string> Dependencies { get; init; }
 
+    /// <summary>The names of its split parts (<c>Split</c>): packages of their own, built, versioned and revised with it.</summary>
+    public IReadOnlyList<string> Splits { get; init; } = [];
+
     public static PackageDefinition Read(string path)
     {
         string? name = null, revision = null;
         var dependencies = new List<string>();
+        var splits = new List<string>();
         try
         {
             using var reader = Open(path);
@@ -39,6 +43,9 @@ public sealed class PackageDefinition
                     case "Revision": revision = reader.ReadElementContentAsString().Trim(); break;
                     case "Dependency" or "RuntimeDependency":
                         dependencies.AddRange((reader.GetAttribute("Include") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                        break;
+                    case "Split":
+                        splits.AddRange((reader.GetAttribute("Include") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                         break;
                 }
             }
@@ -53,6 +60,7 @@ public sealed class PackageDefinition
             Name = string.IsNullOrEmpty(name) ? System.IO.Path.GetFileNameWithoutExtension(path) : name,
             RevisionText = revision,
             Dependencies = [.. dependencies.Distinct(StringComparer.Ordinal)],
+            Splits = [.. splits.Distinct(StringComparer.Ordinal)],
         };
     }
 

@@ -25,6 +25,14 @@ public sealed class PackageGraph
         return new PackageGraph(packages);
     }
 
+    /// <summary>
+    /// The definition that publishes <paramref name="name"/>: its own, or the one it is a split part
+    /// or the debug image of (<c>ncurses-dev</c>, <c>zsh-debug</c>); null when none does.
+    /// </summary>
+    public string? DefinitionOf(string name) =>
+        Packages.ContainsKey(name) ? name
+        : Packages.Where(p => p.Value.Splits.Contains(name, StringComparer.Ordinal) || p.Value.Name + "-debug" == name).Select(p => p.Key).FirstOrDefault();
+
     /// <summary>The known direct dependencies of <paramref name="name"/>.</summary>
     public IEnumerable<string> DependenciesOf(string name) =>
         Packages.TryGetValue(name, out var p) ? p.Dependencies.Where(Packages.ContainsKey) : [];

@@ -28,6 +28,15 @@ public sealed class PackageMeta : IYamlDocument
     /// <summary>Per-package exchange directories this package joins.</summary>
     public List<ExchangeDirectory> ExchangeDirectories { get; set; } = [];
 
+    /// <summary>
+    /// The split parts carved out of this package's install tree, each its own image and meta
+    /// (<c>ncurses-dev-amd64-6.4-1</c>), as full names: a build that depends on this package sees them too.
+    /// </summary>
+    public List<string> SplitPackages { get; set; } = [];
+
+    /// <summary>The image holding the debug info stripped from this package's ELF files (<c>&lt;name&gt;-debug-…</c>), when there was any.</summary>
+    public string? DebugPackage { get; set; }
+
     /// <summary>Digest of everything the build consumed (definition, patches, source hash, dependency full names).</summary>
     public string? InputDigest { get; set; }
 
@@ -38,10 +47,16 @@ public sealed class PackageMeta : IYamlDocument
     [YamlDotNet.Serialization.YamlIgnore]
     public PackageFullName FullName => new(Name, Arch, Version, Revision);
 
+    /// <summary>The other images the same build published: the split parts, then the debug image.</summary>
+    [YamlDotNet.Serialization.YamlIgnore]
+    public IEnumerable<string> Parts => DebugPackage is null ? SplitPackages : SplitPackages.Append(DebugPackage);
+
     string? IYamlDocument.FindNull() =>
         Yaml.FirstNull(("name", Name), ("arch", Arch), ("version", Version), ("imageSha256", ImageSha256),
-            ("runtimeDependencies", RuntimeDependencies), ("systemRequirements", SystemRequirements), ("exchangeDirectories", ExchangeDirectories))
+            ("runtimeDependencies", RuntimeDependencies), ("systemRequirements", SystemRequirements), ("exchangeDirectories", ExchangeDirectories),
+            ("splitPackages", SplitPackages))
         ?? Yaml.FirstNullItem("runtimeDependencies", RuntimeDependencies)
+        ?? Yaml.FirstNullItem("splitPackages", SplitPackages)
         ?? Yaml.FirstNullItem("systemRequirements", SystemRequirements)
         ?? Yaml.FirstNullItem("exchangeDirectories", ExchangeDirectories)
         ?? ExchangeDirectories.Select((e, i) => Yaml.FirstNull(($"exchangeDirectories[{i}].directory", e.Directory), ($"exchangeDirectories[{i}].host", e.Host)))

@@ -40,6 +40,10 @@ public static class BuildEnvironmentVariables
             ["PKG_CONFIG_PATH"] = "/ro/lib/pkgconfig:/ro/share/pkgconfig",
             // The sandbox appends the step's own LDFLAGS (from the package) after these.
             ["LDFLAGS"] = string.Join(' ', ldflags),
+            // Debug info in every build (autoconf's own default, which not every configure keeps):
+            // the strip step moves it into the debug image. A package's own CFLAGS come after.
+            ["CFLAGS"] = "-g -O2",
+            ["CXXFLAGS"] = "-g -O2",
         };
     }
 }

@@ -50,6 +50,20 @@ public sealed class PackageClosure(IReadOnlyList<string> repositoryDirectories)
         return closure;
     }
 
+    /// <summary>Each package followed by its split parts (its meta's splitPackages): what a build depending on it sees.</summary>
+    public IEnumerable<PackageFullName> WithSplitPackages(IEnumerable<PackageFullName> packages, bool requireImage)
+    {
+        foreach (var full in packages)
+        {
+            yield return full;
+            foreach (var part in Meta(full, requireImage)?.SplitPackages ?? [])
+            {
+                if (PackageFullName.TryParse(part, out var parsed, out var error)) yield return parsed;
+                else Problems.Add(new Problem(Messages.BadDependencyMeta, full, full, $"{MetaPath(full)}: split package {error}"));
+            }
+        }
+    }
+
     /// <summary>The newest package of that name that has a meta in the repository, if any.</summary>
     public PackageFullName? Newest(string name) =>
         repositoryDirectories.Where(Directory.Exists)

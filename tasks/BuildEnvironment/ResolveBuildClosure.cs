@@ -6,7 +6,8 @@ using Microsoft.Build.Utilities;
 namespace Distri.Tasks.BuildEnvironment;
 
 /// <summary>
-/// The build closure: the declared build dependencies plus each one's recorded runtime closure.
+/// The build closure: the declared build dependencies with their split parts (headers, static
+/// libraries: a build sees all of a package), plus each one's recorded runtime closure.
 /// Exactly these packages appear in the build's /ro. Each output item carries the image's
 /// sha256, so the input digest changes when a dependency is rebuilt even at the same full name.
 /// </summary>
@@ -47,7 +48,7 @@ public sealed class ResolveBuildClosure : Microsoft.Build.Utilities.Task
             if (PackageFullName.TryParse(item.ItemSpec, out var full, out var error)) declared.Add(full);
             else Log.LogDependencyError(Messages.InvalidName, ProjectFile, item.GetMetadata("Name"), $"dependency {error}");
         }
-        var packages = closure.Close(declared, requireImage: true);
+        var packages = closure.Close(closure.WithSplitPackages(declared, requireImage: true), requireImage: true);
         foreach (var problem in closure.Problems)
             Log.LogDependencyError(problem.Message, ProjectFile, problem.Package.Name, problem.Args);
         Closure = [.. PackageClosure.Order(packages).Select(full =>

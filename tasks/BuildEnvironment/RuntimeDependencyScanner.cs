@@ -12,6 +12,12 @@ namespace Distri.Tasks.BuildEnvironment;
 /// <c>/ro/lib</c>), <c>#!/ro/…</c> interpreters, and pkg-config <c>Requires</c>/<c>Requires.private</c>.
 /// Paths under <c>/ro/&lt;self&gt;</c> map to the image root, other <c>/ro</c> paths to the build's
 /// view. Nothing resolves to the host: a package needs nothing but packages.
+/// <para>
+/// Split packages: the install tree is scanned once per image (<see cref="Part"/>, the files
+/// <see cref="OwnerOf"/> gives it), a file of the tree resolves to the image that holds it, and a
+/// file the view shows inside a package's directory through another package's exchange directory
+/// (<see cref="Joins"/>: a split part joined into its main package) resolves to that other package.
+/// </para>
 /// </summary>
 public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName self, string? view)
 {
@@ -20,7 +26,18 @@ public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName s
     private readonly string _imageRoot = Path.GetFullPath(imageRoot).TrimEnd('/');
     private readonly string? _view = view is null ? null : Path.GetFullPath(view).TrimEnd('/');
 
-    /// <summary>Packages found (full names, never self).</summary>
+    /// <summary>The image whose files are scanned and whose own finds are not dependencies; default: self.</summary>
+    public PackageFullName? Part { get; init; }
+
+    /// <summary>The image a path below the image root belongs to; null: all is self's.</summary>
+    public Func<string, PackageFullName>? OwnerOf { get; init; }
+
+    /// <summary>Split parts' exchange directories in the view: Joiner's <c>out/Directory</c> shown inside its package Host's.</summary>
+    public IReadOnlyList<(PackageFullName Joiner, string Directory, string Host)> Joins { get; init; } = [];
+
+    private PackageFullName Scanned => Part ?? self;
+
+    /// <summary>Packages found (full names, never the scanned image).</summary>
     public SortedSet<PackageFullName> Packages { get; } = [];
 
     /// <summary>What nothing provides, e.g. "out/bin/zsh: libfoo.so.1": the task warns.</summary>
@@ -36,6 +53,7 @@ public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName s
         foreach (var file in new DirectoryInfo(_imageRoot).EnumerateFiles("*", options))
         {
             if (file.LinkTarget is not null || file.Length < 4) continue;
+            if (OwnerOf is not null && OwnerOf(Path.GetRelativePath(_imageRoot, file.FullName)) != Scanned) continue;
             ScanFile(file.FullName);
         }
     }
@@ -160,7 +178,7 @@ public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName s
     private void Record(string relative, string what, string hostPath)
     {
         var provider = Provider(hostPath);
-        if (provider is { } full && full != self)
+        if (provider is { } full && full != Scanned)
         {
             Packages.Add(full);
             Trace.Add($"{relative}: {what} -> {full}");
@@ -170,12 +188,24 @@ public sealed class RuntimeDependencyScanner(string imageRoot, PackageFullName s
     /// <summary>The package a file in the image root or the view belongs to, following exchange-dir symlinks.</summary>
     private PackageFullName? Provider(string hostPath)
     {
-        if (hostPath.StartsWith(_imageRoot + "/", StringComparison.Ordinal)) return self;
+        if (hostPath.StartsWith(_imageRoot + "/", StringComparison.Ordinal))
+            return OwnerOf?.Invoke(hostPath[(_imageRoot.Length + 1)..]) ?? self;
         if (_view is null || !hostPath.StartsWith(_view + "/", StringComparison.Ordinal)) return null;
         var target = new FileInfo(hostPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? hostPath;
         if (!target.StartsWith(_view + "/", StringComparison.Ordinal)) return null;
-        var first = target[(_view.Length + 1)..].Split('/')[0];
-        return PackageFullName.TryParse(first, out var full) ? full : null;
+        var path = target[(_view.Length + 1)..];
+        var first = path.Split('/')[0];
+        if (!PackageFullName.TryParse(first, out var full)) return null;
+        // Shown in the package's directory by one of its split parts (they hold disjoint files):
+        // the part's own copy is the file.
+        var rest = path.Length > first.Length ? path[(first.Length + 1)..] : "";
+        foreach (var (joiner, directory, host) in Joins)
+        {
+            if (host == full.Name && joiner != full && rest.StartsWith("out/" + directory + "/", StringComparison.Ordinal)
+                && Exists(Path.Combine(_view, joiner.ToString(), rest)))
+                return joiner;
+        }
+        return full;
     }
 
     /// <summary>A file that exists after following symlinks (File.Exists is true for a dangling link).</summary>

@@ -1,12 +1,14 @@
 using System.Net;
+using Distri.Packages;
 
 namespace Distri.Tasks.Cache;
 
 /// <summary>
 /// The shared build cache: any HTTP server that serves GET and accepts PUT (nginx with
 /// <c>dav_methods PUT MOVE</c>, a WebDAV share, an object store). An entry is two files named by the
-/// input digest, <c>&lt;hex&gt;.squashfs</c> and <c>&lt;hex&gt;.meta.yaml</c>; the meta is written last,
-/// so whoever finds a meta finds its image. Uploads go to a temporary name and are moved to the
+/// input digest, <c>&lt;hex&gt;.squashfs</c> and <c>&lt;hex&gt;.meta.yaml</c>, plus two per part the
+/// meta names (split parts, the debug image), <c>&lt;hex&gt;.&lt;part&gt;.squashfs</c> and
+/// <c>.meta.yaml</c>; the package's meta is written last, so whoever finds it finds the rest. Uploads go to a temporary name and are moved to the
 /// final one, so a reader never sees half a file.
 /// </summary>
 internal sealed class BuildCache(Uri baseUri, TimeSpan timeout) : IDisposable
@@ -25,9 +27,9 @@ internal sealed class BuildCache(Uri baseUri, TimeSpan timeout) : IDisposable
         return null;
     }
 
-    /// <summary>The entry's file names: the digest without its algorithm prefix, then the kind.</summary>
-    public static string MetaName(string inputDigest) => Key(inputDigest) + ".meta.yaml";
-    public static string ImageName(string inputDigest) => Key(inputDigest) + ".squashfs";
+    /// <summary>The entry's file names: the digest without its algorithm prefix, then a part's full name, then the kind.</summary>
+    public static string MetaName(string inputDigest, string? part = null) => Key(inputDigest) + (part is null ? "" : "." + part) + StoreLayout.MetaExtension;
+    public static string ImageName(string inputDigest, string? part = null) => Key(inputDigest) + (part is null ? "" : "." + part) + StoreLayout.ImageExtension;
 
     private static string Key(string inputDigest) => inputDigest.StartsWith("sha256:", StringComparison.Ordinal) ? inputDigest[7..] : inputDigest;
 

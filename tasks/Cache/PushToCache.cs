@@ -6,8 +6,8 @@ namespace Distri.Tasks.Cache;
 
 /// <summary>
 /// Uploads the package's published image and meta to the shared build cache under its input
-/// digest, image first (<see cref="BuildCache.Upload"/>); an entry the cache already has is left
-/// alone. Runs for packages that are up to date locally too, so a machine that has built
+/// digest, image first (<see cref="BuildCache.Upload"/>), after its parts' (split parts, the debug
+/// image); an entry the cache already has is left alone. Runs for packages that are up to date locally too, so a machine that has built
 /// everything seeds an empty cache. A failed upload is a warning (DST4103): the build succeeded.
 /// </summary>
 public sealed class PushToCache : Microsoft.Build.Utilities.Task
@@ -36,11 +36,17 @@ public sealed class PushToCache : Microsoft.Build.Utilities.Task
                 Log.LogMessage(MessageImportance.Normal, "{0}: already in the build cache", FullName);
                 return true;
             }
+            foreach (var part in Yaml.ReadMeta(Path.Combine(RepositoryDirectory, StoreLayout.MetaFileName(full))).Parts)
+            {
+                var parsed = PackageFullName.TryParse(part, out var p, out var error) ? p : throw new InvalidDataException($"split package {error}");
+                cache.Upload(Path.Combine(RepositoryDirectory, StoreLayout.ImageFileName(parsed)), BuildCache.ImageName(InputDigest, part));
+                cache.Upload(Path.Combine(RepositoryDirectory, StoreLayout.MetaFileName(parsed)), BuildCache.MetaName(InputDigest, part));
+            }
             cache.Upload(Path.Combine(RepositoryDirectory, StoreLayout.ImageFileName(full)), BuildCache.ImageName(InputDigest));
             cache.Upload(Path.Combine(RepositoryDirectory, StoreLayout.MetaFileName(full)), metaName);
             Log.LogMessage(MessageImportance.High, "{0}: uploaded to the build cache as {1}", FullName, cache.Locate(metaName));
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException or InvalidDataException)
         {
             Log.LogWarning(Messages.CachePushFailed, DefinitionFile, FullName, cache.BaseUri, e.Message);
         }

@@ -8,9 +8,10 @@ namespace Distri.Tasks.Cache;
 
 /// <summary>
 /// Looks the package's input digest up in the shared build cache before anything is fetched or
-/// built. On a hit the meta and image are downloaded, checked (full name, input digest, size,
-/// sha256) and published locally: no source fetch, no build step. A miss builds; an unreachable
-/// cache (DST4101) or an entry that is not what it claims (DST4102) is a warning, and builds too.
+/// built. On a hit the meta and image, and those of every part the meta names (split parts, the
+/// debug image), are downloaded, checked (full name, input digest, size, sha256) and published
+/// locally: no source fetch, no build step. A miss builds; an unreachable cache (DST4101) or an
+/// entry that is not what it claims, or lacks a part (DST4102), is a warning, and builds too.
 /// </summary>
 public sealed class RestoreFromCache : Microsoft.Build.Utilities.Task
 {
@@ -32,40 +33,22 @@ public sealed class RestoreFromCache : Microsoft.Build.Utilities.Task
             return true;
         }
         var full = PackageFullName.Parse(FullName);
-        var metaName = BuildCache.MetaName(InputDigest);
-        string? temp = null;
+        var downloaded = new List<(PackageMeta Meta, string ImagePath)>();
         try
         {
-            if (cache.GetText(metaName) is not { } text)
+            if (Download(cache, full, null, downloaded) is not { } meta) return true;
+            foreach (var part in meta.Parts)
             {
-                Log.LogMessage(MessageImportance.Normal, "{0}: not in the build cache ({1})", FullName, cache.Locate(metaName));
-                return true;
+                if (!PackageFullName.TryParse(part, out var parsed, out var error))
+                    throw new InvalidDataException($"{cache.Locate(BuildCache.MetaName(InputDigest))}: part {error}");
+                if (Download(cache, parsed, part, downloaded) is null) return true;
             }
-            var meta = Yaml.Deserialize<PackageMeta>(text, cache.Locate(metaName).ToString());
-            if (meta.FullName != full || meta.InputDigest != InputDigest)
-            {
-                Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(metaName), $"it is {meta.FullName} from {meta.InputDigest}");
-                return true;
-            }
-            Directory.CreateDirectory(RepositoryDirectory);
-            temp = AtomicFile.TempPath(Path.Combine(RepositoryDirectory, StoreLayout.ImageFileName(full)));
-            var imageName = BuildCache.ImageName(InputDigest);
-            if (!cache.Download(imageName, temp))
-            {
-                Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(imageName), "the meta has no image");
-                return true;
-            }
-            var (size, sha256) = (new FileInfo(temp).Length, LocalRepository.Sha256(temp));
-            if (size != meta.ImageSize || sha256 != meta.ImageSha256)
-            {
-                Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(imageName),
-                    $"{size} bytes with sha256 {sha256}, the meta says {meta.ImageSize} bytes with sha256 {meta.ImageSha256}");
-                return true;
-            }
-            LocalRepository.Publish(RepositoryDirectory, meta, temp, move: true);
-            temp = null;
+            // The package's own meta last: whoever sees it finds its parts.
+            downloaded.Reverse();
+            LocalRepository.Publish(RepositoryDirectory, downloaded, move: true);
+            downloaded.Clear();
             Restored = true;
-            Log.LogMessage(MessageImportance.High, "{0}: from cache {1}", FullName, cache.Locate(imageName));
+            Log.LogMessage(MessageImportance.High, "{0}: from cache {1}", FullName, cache.Locate(BuildCache.ImageName(InputDigest)));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
@@ -73,12 +56,50 @@ public sealed class RestoreFromCache : Microsoft.Build.Utilities.Task
         }
         catch (InvalidDataException e)
         {
-            Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(metaName), e.Message);
+            Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(BuildCache.MetaName(InputDigest)), e.Message);
         }
         finally
         {
-            if (temp is not null) File.Delete(temp);
+            foreach (var (_, temp) in downloaded) File.Delete(temp);
         }
         return !Log.HasLoggedErrors;
+    }
+
+    /// <summary>
+    /// One image of the entry (<paramref name="part"/> null: the package's own) into a temp file of
+    /// the repository, checked against its meta; null after a warning when it is not what it claims.
+    /// </summary>
+    private PackageMeta? Download(BuildCache cache, PackageFullName expected, string? part, List<(PackageMeta, string)> downloaded)
+    {
+        var metaName = BuildCache.MetaName(InputDigest, part);
+        if (cache.GetText(metaName) is not { } text)
+        {
+            if (part is null) Log.LogMessage(MessageImportance.Normal, "{0}: not in the build cache ({1})", FullName, cache.Locate(metaName));
+            else Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(BuildCache.MetaName(InputDigest)), $"its part {part} is missing");
+            return null;
+        }
+        var meta = Yaml.Deserialize<PackageMeta>(text, cache.Locate(metaName).ToString());
+        if (meta.FullName != expected || meta.InputDigest != InputDigest)
+        {
+            Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(metaName), $"it is {meta.FullName} from {meta.InputDigest}");
+            return null;
+        }
+        Directory.CreateDirectory(RepositoryDirectory);
+        var temp = AtomicFile.TempPath(Path.Combine(RepositoryDirectory, StoreLayout.ImageFileName(expected)));
+        var imageName = BuildCache.ImageName(InputDigest, part);
+        downloaded.Add((meta, temp));
+        if (!cache.Download(imageName, temp))
+        {
+            Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(imageName), "the meta has no image");
+            return null;
+        }
+        var (size, sha256) = (new FileInfo(temp).Length, LocalRepository.Sha256(temp));
+        if (size != meta.ImageSize || sha256 != meta.ImageSha256)
+        {
+            Log.LogWarning(Messages.CacheEntryMismatch, DefinitionFile, cache.Locate(imageName),
+                $"{size} bytes with sha256 {sha256}, the meta says {meta.ImageSize} bytes with sha256 {meta.ImageSha256}");
+            return null;
+        }
+        return meta;
     }
 }

@@ -31,6 +31,9 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
     public ITaskItem[] BuildSteps { get; set; } = [];
     public ITaskItem[] PostInstalls { get; set; } = [];
 
+    /// <summary>Split parts (Include = part name, metadata <c>Paths</c> and <c>RuntimeDependencies</c>).</summary>
+    public ITaskItem[] Splits { get; set; } = [];
+
     /// <summary>
     /// Paths the SDK built from definition values (build tree, log, meta, image) and the directory
     /// each must stay below (metadata <c>Root</c>): a value such as <c>Revision=1/../..</c> must never
@@ -108,6 +111,8 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
                 Log.LogError(Messages.MissingPostInstallArgument, DefinitionFile, "PostInstall", kind, kind, attribute);
         }
 
+        ValidateSplits();
+
         foreach (var dependency in Dependencies)
         {
             var path = dependency.GetMetadata("DefinitionPath");
@@ -124,6 +129,26 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
 
         FullName = name.ToString();
         return !Log.HasLoggedErrors;
+    }
+
+    /// <summary>Each part a valid package name of its own, never the package's or its debug image's, with valid patterns and sibling dependencies.</summary>
+    private void ValidateSplits()
+    {
+        var names = Splits.Select(s => s.ItemSpec).Append(PackageName).ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var split in Splits)
+        {
+            var name = split.ItemSpec;
+            var patterns = (split.Meta("Paths") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var problem = PackageFullName.ValidateComponent("split name", name, allowDash: true)
+                ?? (name == PackageName || name == PackageName + "-debug" ? $"'{name}' is the name of the package or of its debug image" : null)
+                ?? (!seen.Add(name) ? $"'{name}' is split twice" : null)
+                ?? (patterns.Length == 0 ? "no Paths: say which files it takes, e.g. Paths=\"out/include/**;out/lib/pkgconfig/**\"" : null)
+                ?? patterns.Select(Images.SplitLayout.Invalid).FirstOrDefault(p => p is not null)
+                ?? (split.Meta("RuntimeDependencies") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Where(d => !names.Contains(d)).Select(d => $"runtime dependency '{d}' is neither the package nor another split part (declare other packages' on the package)").FirstOrDefault();
+            if (problem is not null) Log.LogError(Messages.InvalidSplit, DefinitionFile, "Split", name, name, problem);
+        }
     }
 
     /// <summary>A relative path that stays below its base: no leading '/', no '..' component.</summary>

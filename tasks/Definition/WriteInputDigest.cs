@@ -12,13 +12,14 @@ namespace Distri.Tasks.Definition;
 /// Digests everything a package build consumes and writes it to <see cref="DigestFile"/> only when
 /// it changed: the definition and every file it references, named by their paths relative to the
 /// package folder; values (declared source hashes, the SDK version, …); and each dependency's
-/// full name with its image sha256, read from its published meta. Nothing machine- or
-/// checkout-specific goes in, so the same commit gives the same digest in any directory on any
-/// machine: the key of the shared build cache, and what a published full name is bound to.
+/// full name with its image sha256 (and its split parts'), read from its published meta. Nothing
+/// machine- or checkout-specific goes in, so the same commit gives the same digest in any directory
+/// on any machine: the key of the shared build cache, and what a published full name is bound to.
 /// Then, in the same call (a task call costs a task-host round trip, and a build with nothing to
-/// do is mostly these): is the package published from exactly these inputs? Then it is up to date.
-/// Published from other inputs, it is refused (DST4004) before any source is fetched: a full name
-/// is immutable, a changed package needs a new revision (<c>distri bump</c>).
+/// do is mostly these): is the package published from exactly these inputs, with all its parts?
+/// Then it is up to date. It or a part published from other inputs is refused (DST4004) before
+/// any source is fetched: a full name is immutable, a changed package needs a new revision
+/// (<c>distri bump</c>).
 /// </summary>
 public sealed class WriteInputDigest : Microsoft.Build.Utilities.Task
 {
@@ -36,6 +37,9 @@ public sealed class WriteInputDigest : Microsoft.Build.Utilities.Task
     /// <summary>The package's full name and the repository it is published to.</summary>
     [Required] public string FullName { get; set; } = "";
     [Required] public string RepositoryDirectory { get; set; } = "";
+
+    /// <summary>The other full names the build may publish (split parts, the debug image): none may be taken by other inputs.</summary>
+    public ITaskItem[] Parts { get; set; } = [];
 
     [Output] public string Digest { get; set; } = "";
     [Output] public bool Changed { get; set; }
@@ -65,6 +69,13 @@ public sealed class WriteInputDigest : Microsoft.Build.Utilities.Task
             {
                 var meta = Yaml.ReadMeta(dependency.GetMetadata("MetaPath"));
                 Add("dependency", Encoding.UTF8.GetBytes($"{dependency.ItemSpec} {meta.ImageSha256}"));
+                // Its split parts are in the build's view too (headers, static libraries).
+                foreach (var part in meta.SplitPackages)
+                {
+                    if (!PackageFullName.TryParse(part, out var parsed, out var error)) throw new InvalidDataException($"split package {error}");
+                    var partMeta = Yaml.ReadMeta(Path.Combine(Path.GetDirectoryName(dependency.GetMetadata("MetaPath"))!, StoreLayout.MetaFileName(parsed)));
+                    Add("dependency", Encoding.UTF8.GetBytes($"{part} {partMeta.ImageSha256}"));
+                }
             }
             catch (Exception e) when (e is InvalidDataException or IOException)
             {
@@ -84,12 +95,13 @@ public sealed class WriteInputDigest : Microsoft.Build.Utilities.Task
         }
 
         var full = PackageFullName.Parse(FullName);
-        if (LocalRepository.Conflict(RepositoryDirectory, full, Digest) is { } published)
+        foreach (var name in Parts.Select(p => PackageFullName.Parse(p.ItemSpec)).Prepend(full))
         {
-            Log.LogError(Messages.FullNameTaken, DefinitionFile, "Revision", null, FullName, published, Digest, full.Name);
-            return false;
+            if (LocalRepository.Conflict(RepositoryDirectory, name, Digest) is { } published)
+                Log.LogError(Messages.FullNameTaken, DefinitionFile, "Revision", null, name, published, Digest, full.Name);
         }
-        UpToDate = LocalRepository.Published(RepositoryDirectory, full) is { } current && LocalRepository.HasImage(RepositoryDirectory, current);
+        if (Log.HasLoggedErrors) return false;
+        UpToDate = LocalRepository.Published(RepositoryDirectory, full) is { } current && LocalRepository.IsComplete(RepositoryDirectory, current);
         return true;
     }
 }

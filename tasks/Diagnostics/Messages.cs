@@ -29,6 +29,7 @@ public static class Messages
     public static readonly Message MissingDebianVersion = new("DST1014", "Debian package '{0}' has no Version; pin it, e.g. Version=\"1.2-3\" (apt-cache policy {0})");
     public static readonly Message PathOutsideArtifacts = new("DST1015", "the definition's values make the path '{0}', which leaves {1}; names, versions and revisions may not contain '/' or '..'");
     public static readonly Message InvalidSourceSubdirectory = new("DST1016", "<SourceSubdirectory> '{0}' must be a relative path below the source tree, without '..'");
+    public static readonly Message InvalidSplit = new("DST1017", "split '{0}': {1}");
 
     // DST2xxx: sources.
     public static readonly Message SourceUnavailable = new("DST2001", "cannot fetch source '{0}' (sha256 {1}); origins tried:{2}");
@@ -57,6 +58,7 @@ public static class Messages
     public static readonly Message PublishFailed = new("DST4002", "cannot publish {0}: {1}");
     public static readonly Message BadDependencyMeta = new("DST4003", "cannot read the meta of dependency {0}: {1}");
     public static readonly Message FullNameTaken = new("DST4004", "{0} is already published from input digest {1}, but this build's inputs are {2}: a full name always stands for the same files; raise the revision of it and of everything built against it: distri bump {3} --reverse -w");
+    public static readonly Message EmptySplit = new("DST4005", "split part {0} claims no file of the install tree (Paths=\"{1}\"); its image is empty");
 
     // DST41xx: the shared build cache (warnings: the package is built instead).
     public static readonly Message CacheUnreachable = new("DST4101", "build cache {0}: {1}; building instead");

@@ -38,6 +38,11 @@ internal static class LocalRepository
         return image.Exists && image.Length == meta.ImageSize;
     }
 
+    /// <summary>Whether the package's image is there, and every part its meta names is published from the same inputs with its image.</summary>
+    public static bool IsComplete(string repositoryDirectory, PackageMeta meta) =>
+        HasImage(repositoryDirectory, meta) && meta.Parts.All(p => PackageFullName.TryParse(p, out var part)
+            && Published(repositoryDirectory, part) is { } published && published.InputDigest == meta.InputDigest && HasImage(repositoryDirectory, published));
+
     public static string Sha256(string path)
     {
         using var stream = File.OpenRead(path);
@@ -45,22 +50,27 @@ internal static class LocalRepository
     }
 
     /// <summary>
-    /// Writes the meta, then the image, each atomically (images last: a reader that sees an image
-    /// also sees its meta), then regenerates <c>index.yaml</c> under a lock so packages published in
-    /// parallel never lose each other's entries. <paramref name="move"/>: the image file is ours to take.
+    /// Writes each meta, then its image, atomically (images last: a reader that sees an image also
+    /// sees its meta), in the order given — a package's parts before the package, so whoever sees
+    /// its meta finds its parts — then regenerates <c>index.yaml</c> once, under a lock, so packages
+    /// published in parallel never lose each other's entries. <paramref name="move"/>: the image
+    /// files are ours to take.
     /// </summary>
-    public static IReadOnlyList<string> Publish(string repositoryDirectory, PackageMeta meta, string imagePath, bool move)
+    public static IReadOnlyList<string> Publish(string repositoryDirectory, IEnumerable<(PackageMeta Meta, string ImagePath)> packages, bool move)
     {
         Directory.CreateDirectory(repositoryDirectory);
-        AtomicFile.WriteAllText(Path.Combine(repositoryDirectory, StoreLayout.MetaFileName(meta.FullName)), Yaml.Serialize(meta));
-        var published = Path.Combine(repositoryDirectory, StoreLayout.ImageFileName(meta.FullName));
-        if (move)
+        foreach (var (meta, imagePath) in packages)
         {
-            File.Move(imagePath, published, overwrite: true);
-        }
-        else
-        {
-            AtomicFile.Copy(imagePath, published);
+            AtomicFile.WriteAllText(Path.Combine(repositoryDirectory, StoreLayout.MetaFileName(meta.FullName)), Yaml.Serialize(meta));
+            var published = Path.Combine(repositoryDirectory, StoreLayout.ImageFileName(meta.FullName));
+            if (move)
+            {
+                File.Move(imagePath, published, overwrite: true);
+            }
+            else
+            {
+                AtomicFile.Copy(imagePath, published);
+            }
         }
         using (FileLock.Acquire(Path.Combine(repositoryDirectory, ".index.lock"), TimeSpan.FromMinutes(1)))
             return RepositoryIndexBuilder.Write(repositoryDirectory).Skipped;

@@ -32,6 +32,24 @@ public sealed class MetaYamlTests
     }
 
     [TestMethod]
+    public void AMetaNamesItsSplitPartsAndDebugImageAndOneWithoutThemReadsAsNone()
+    {
+        using var dir = new TempDirectory("meta");
+        var meta = new PackageMeta
+        {
+            Name = "ncurses", Version = "6.4", Revision = 1, ImageSha256 = new string('a', 64),
+            SplitPackages = ["ncurses-dev-amd64-6.4-1"], DebugPackage = "ncurses-debug-amd64-6.4-1",
+        };
+        File.WriteAllText(dir["with.meta.yaml"], Yaml.Serialize(meta));
+        File.WriteAllText(dir["without.meta.yaml"], "name: ncurses\nversion: '6.4'\nrevision: 1\nimageSha256: aa\n");
+
+        CollectionAssert.AreEqual(new[] { "ncurses-dev-amd64-6.4-1", "ncurses-debug-amd64-6.4-1" }, Yaml.ReadMeta(dir["with.meta.yaml"]).Parts.ToList());
+        var old = Yaml.ReadMeta(dir["without.meta.yaml"]);
+        Assert.IsEmpty(old.Parts, "a meta written before split packages has none");
+        Assert.IsNull(old.DebugPackage);
+    }
+
+    [TestMethod]
     public void MalformedYamlNamesTheFileAndLine()
     {
         using var dir = new TempDirectory("meta");
@@ -66,6 +84,7 @@ public sealed class MetaYamlTests
     [DataRow("runtimeDependencies: [~]\n", "runtimeDependencies[0] is null (~)")]
     [DataRow("exchangeDirectories: [{directory: lib, host: ~}]\n", "exchangeDirectories[0].host is null (~)")]
     [DataRow("imageSha256: ~\n", "imageSha256 is null (~)")]
+    [DataRow("splitPackages: [~]\n", "splitPackages[0] is null (~)")]
     public void ANullWhereAValueBelongsNamesTheFileAndTheKey(string line, string expected)
     {
         using var dir = new TempDirectory("meta");

@@ -14,6 +14,7 @@ namespace Sdk.Tests;
 public sealed class BuildEnvironmentIntegrationTests
 {
     private const string Ncurses = "ncurses-amd64-6.4-1";
+    private const string NcursesDev = "ncurses-dev-amd64-6.4-1";
     private const string Zsh = "zsh-amd64-5.9-1";
     private const string Less = "less-amd64-590-1";
 
@@ -95,7 +96,7 @@ public sealed class BuildEnvironmentIntegrationTests
         var ncursesStep = output.IndexOf($"--prefix=/ro/{Ncurses}/out", StringComparison.Ordinal);
         var zshStep = output.IndexOf($"--prefix=/ro/{Zsh}/out", StringComparison.Ordinal);
         Assert.IsTrue(ncursesStep >= 0 && zshStep > ncursesStep, "ncurses configures before zsh");
-        Assert.Contains($"Build environment of {Zsh}: 2 packages at /ro", output, "ncurses and the seed toolchain");
+        Assert.Contains($"Build environment of {Zsh}: 3 packages at /ro", output, "ncurses, ncurses-dev and the seed toolchain");
         Assert.IsTrue(File.Exists(Path.Combine(d.Repository, Zsh + ".squashfs")));
     }
 
@@ -111,6 +112,33 @@ public sealed class BuildEnvironmentIntegrationTests
             Assert.IsEmpty(meta.SystemRequirements, $"{full} needs nothing of the host");
         }
         CollectionAssert.AreEqual(new[] { seed }, Yaml.ReadMeta(Path.Combine(d.Repository, Ncurses + ".meta.yaml")).RuntimeDependencies, "ncurses needs only the C library");
+    }
+
+    [TestMethod]
+    public void NcursesKeepsItsLibrariesAndTerminfoAndNcursesDevTakesWhatBuildsNeed()
+    {
+        var d = Build();
+        using var ncurses = Distri.SquashFs.SquashFsImage.Open(Path.Combine(d.Repository, Ncurses + ".squashfs"));
+        using var dev = Distri.SquashFs.SquashFsImage.Open(Path.Combine(d.Repository, NcursesDev + ".squashfs"));
+        foreach (var path in new[] { "out/lib/libncursesw.so.6", "out/lib/libncursesw.so", "out/share/terminfo/x/xterm", "out/bin/tput" })
+            Assert.IsNotNull(ncurses.Lookup(path), $"{Ncurses} lacks {path}");
+        foreach (var path in new[] { "out/include/curses.h", "out/lib/pkgconfig/ncursesw.pc", "out/share/man/man3/curs_getch.3x", "out/bin/ncursesw6-config" })
+        {
+            Assert.IsNotNull(dev.Lookup(path), $"{NcursesDev} lacks {path}");
+            Assert.IsNull(ncurses.Lookup(path), $"{Ncurses} still holds {path}");
+        }
+        CollectionAssert.AreEqual(new[] { NcursesDev }, Yaml.ReadMeta(Path.Combine(d.Repository, Ncurses + ".meta.yaml")).SplitPackages);
+        CollectionAssert.Contains(Yaml.ReadMeta(Path.Combine(d.Repository, NcursesDev + ".meta.yaml")).RuntimeDependencies, Ncurses);
+    }
+
+    [TestMethod]
+    public void WithNcursesDevInstalledItsHeadersAreAlsoAtNcursesOwnPrefix()
+    {
+        // Where ncursesw.pc and ncursesw6-config say they are: /ro/<ncurses>/out/include.
+        var d = Build();
+        var found = WithRo(d.Repository, (_, mountPoint) => File.Exists(Path.Combine(mountPoint, Ncurses, "out/include/curses.h"))
+            && File.Exists(Path.Combine(mountPoint, "include/curses.h")));
+        Assert.IsTrue(found);
     }
 
     [TestMethod]

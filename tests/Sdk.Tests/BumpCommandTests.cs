@@ -56,6 +56,20 @@ public sealed class BumpCommandTests
         CollectionAssert.AreEqual(new[] { 5, 2, 8, 1 }, revisions);
     }
 
+    [TestMethod]
+    public void NamingASplitPartOrADebugImageBumpsItsPackageAndItsDependents()
+    {
+        using var temp = new TempDirectory("bump");
+        Write(temp, "lib", """<Project><PropertyGroup><Revision>3</Revision></PropertyGroup><ItemGroup><Split Include="lib-dev" Paths="out/include/**" /></ItemGroup></Project>""");
+        Write(temp, "app", """<Project><PropertyGroup><Revision>1</Revision></PropertyGroup><ItemGroup><Dependency Include="lib" /></ItemGroup></Project>""");
+
+        var result = DistriCli.Run("bump", "lib-dev", "app-debug", "--reverse", "-w", "--pkgs", temp["pkgs"]);
+
+        Assert.AreEqual(0, result.ExitCode, result.StandardError);
+        StringAssert.Contains(result.StandardOutput, "lib-dev is part of lib");
+        CollectionAssert.AreEqual(new[] { 4, 2 }, new[] { "lib", "app" }.Select(n => PackageDefinition.Read(temp[$"pkgs/{n}/{n}.distpkg"]).Revision).ToArray());
+    }
+
     private static string Write(TempDirectory temp, string name, string text)
     {
         var path = Path.Combine(temp.CreateDirectory($"pkgs/{name}"), name + PackageDefinition.Extension);

@@ -20,6 +20,8 @@ internal static class ElfPinning
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
         foreach (var file in Directory.EnumerateFiles(root, "*", options))
         {
+            // Debug images hold debug-only copies (no code, no dynamic section): nothing loads them.
+            if (Path.GetRelativePath(root, file).StartsWith("out/lib/debug/", StringComparison.Ordinal)) continue;
             if (new FileInfo(file).Length < 64 || !ElfFile.TryRead(file, out var elf)) continue;
             var name = Path.GetRelativePath(mountPoint, file);
             if (elf.Interpreter is { } loader)

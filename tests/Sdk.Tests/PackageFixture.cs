@@ -66,13 +66,16 @@ public sealed partial class PackageFixture : IDisposable
     }
 
     /// <summary>A .distpkg body for a tiny tarball package <c>NAME-1.0</c>, with extra items (dependencies).</summary>
-    public string TinyPackage(string name, string items = "") => $"""
+    public string TinyPackage(string name, string items = "") => Definition(MakeTinyTarball(name + "-1.0"), items);
+
+    /// <summary>A .distpkg body, version 1.0, building <paramref name="tarball"/>, with extra items.</summary>
+    public static string Definition(string tarball, string items = "") => $"""
         <Project Sdk="Distri.Sdk">
           <PropertyGroup>
             <Version>1.0</Version>
           </PropertyGroup>
           <ItemGroup>
-            <Source Include="file://{MakeTinyTarball(name + "-1.0")}" Sha256="{Sha256(this["tarballs/" + name + "-1.0.tar.gz"])}" />
+            <Source Include="file://{tarball}" Sha256="{Sha256(tarball)}" />
             {items}
           </ItemGroup>
         </Project>

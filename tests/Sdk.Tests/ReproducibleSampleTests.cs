@@ -41,7 +41,9 @@ public sealed class ReproducibleSampleTests
         }
 
         var second = Path.Combine(clone, "artifacts/repo/pkg");
-        foreach (var full in new[] { "hello-amd64-2.10-1", "ncurses-amd64-6.4-1", "zsh-amd64-5.9-1" })
+        // The split part and the debug images too: a debug file is named by its program's build ID.
+        foreach (var full in new[] { "hello-amd64-2.10-1", "hello-debug-amd64-2.10-1", "ncurses-amd64-6.4-1", "ncurses-dev-amd64-6.4-1",
+                     "ncurses-debug-amd64-6.4-1", "zsh-amd64-5.9-1", "zsh-debug-amd64-5.9-1" })
         {
             var firstRepository = full.StartsWith("hello", StringComparison.Ordinal) ? temp["first/repo/pkg"] : first;
             Assert.AreEqual(Yaml.ReadMeta(Path.Combine(firstRepository, full + ".meta.yaml")).InputDigest,

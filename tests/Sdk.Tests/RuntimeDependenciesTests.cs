@@ -142,6 +142,58 @@ public sealed class RuntimeDependenciesTests
     }
 
     [TestMethod]
+    public void ALibraryCarvedIntoASplitPartIsADependencyOfTheImagesUsingIt()
+    {
+        using var f = new Fixture();
+        var ownLib = Directory.CreateDirectory(Path.Combine(f.Image, "out/lib")).FullName;
+        File.Copy(Path.Combine(f.View, Demo.ToString(), "out/lib/libdemo.so.1"), Path.Combine(ownLib, "libdemo.so.1"));
+        f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Self}/out/lib");
+        var libs = PackageFullName.Parse("app-libs-amd64-1.0-1");
+        var layout = new Distri.Tasks.Images.SplitLayout(Self, [(libs, ["out/lib/libdemo.so*"])]);
+
+        var main = new RuntimeDependencyScanner(f.Image, Self, f.View) { Part = Self, OwnerOf = layout.OwnerOf };
+        main.ScanAll();
+        var part = new RuntimeDependencyScanner(f.Image, Self, f.View) { Part = libs, OwnerOf = layout.OwnerOf };
+        part.ScanAll();
+
+        CollectionAssert.AreEqual(new[] { libs, Libc }.Order().ToList(), main.Packages.ToList(), string.Join('\n', main.Trace));
+        Assert.IsEmpty(part.Packages, "the part scans only its own files (the library, linked without the SDK's flags): " + string.Join('\n', part.Trace));
+        Assert.IsFalse(part.Unresolved.Concat(part.Trace).Any(l => l.StartsWith("out/bin/", StringComparison.Ordinal)), "the program is the main image's");
+    }
+
+    [TestMethod]
+    public void ALibraryShownInAPackagesDirectoryByItsSplitPartResolvesToThePart()
+    {
+        using var f = new Fixture();
+        // What distri fuse shows: demo-libs' out/lib joined into demo's own out/lib.
+        var demoLibs = PackageFullName.Parse("demo-libs-amd64-2.0-3");
+        var partLib = Directory.CreateDirectory(Path.Combine(f.View, demoLibs.ToString(), "out/lib")).FullName;
+        File.Copy(Path.Combine(f.View, Demo.ToString(), "out/lib/libdemo.so.1"), Path.Combine(partLib, "libdemo.so.1"));
+        f.LinkProgram("prog", $"-Wl,-rpath,/ro/{Demo}/out/lib");
+
+        var scanner = new RuntimeDependencyScanner(f.Image, Self, f.View) { Joins = [(demoLibs, "lib", "demo")] };
+        scanner.ScanAll();
+
+        CollectionAssert.AreEqual(new[] { demoLibs, Libc }.Order().ToList(), scanner.Packages.ToList(), string.Join('\n', scanner.Trace));
+    }
+
+    [TestMethod]
+    public void ABuildDependingOnASplitPackageSeesAllItsParts()
+    {
+        using var f = new Fixture();
+        var demoDev = PackageFullName.Parse("demo-dev-amd64-2.0-3");
+        var meta = Yaml.ReadMeta(Path.Combine(f.Repo, StoreLayout.MetaFileName(Demo)));
+        meta.SplitPackages = [demoDev.ToString()];
+        File.WriteAllText(Path.Combine(f.Repo, StoreLayout.MetaFileName(Demo)), Yaml.Serialize(meta));
+        f.WriteMeta(demoDev, Demo, Base);
+        foreach (var p in new[] { Demo, Base, demoDev }) File.WriteAllText(Path.Combine(f.Repo, StoreLayout.ImageFileName(p)), "");
+
+        var repo = new PackageClosure(f.Repo);
+        CollectionAssert.AreEqual(new[] { Base, Demo, demoDev }.Order().ToList(), repo.Close(repo.WithSplitPackages([Demo], requireImage: true), requireImage: true).ToList());
+        Assert.IsEmpty(repo.Problems);
+    }
+
+    [TestMethod]
     public void ShebangIntoRoAndPkgConfigRequiresNameTheirPackages()
     {
         using var f = new Fixture();

@@ -11,8 +11,8 @@ public sealed class SandboxHookTests
         var tarball = f.MakeTinyTarball();
         var trace = Path.Combine(f.Root, "sandbox.trace");
         var sandbox = Path.Combine(f.Root, "sandbox");
-        // A pass-through "sandbox" that records what it was asked to run, and where.
-        File.WriteAllText(sandbox, $"#!/bin/sh\necho \"$(pwd) | $*\" >> '{trace}'\n[ \"$1\" = --keep ] || exit 9\nshift\n[ \"$1\" = -- ] || exit 8\nshift\nexec \"$@\"\n");
+        // A pass-through "sandbox" that records what it was asked to run, and where: one line each.
+        File.WriteAllText(sandbox, $"#!/bin/sh\necho \"$(pwd) | $*\" | tr '\\n' ' ' >> '{trace}'\necho >> '{trace}'\n[ \"$1\" = --keep ] || exit 9\nshift\n[ \"$1\" = -- ] || exit 8\nshift\nexec \"$@\"\n");
         File.SetUnixFileMode(sandbox, (UnixFileMode)0b111_101_101);
         var project = f.WritePackage("tiny", $"""
             <Project Sdk="Distri.Sdk">
@@ -32,10 +32,11 @@ public sealed class SandboxHookTests
 
         Assert.AreEqual(0, result.ExitCode, result.StandardOutput);
         var lines = File.ReadAllLines(trace);
-        Assert.AreEqual(3, lines.Length, string.Join('\n', lines));
+        Assert.AreEqual(4, lines.Length, string.Join('\n', lines));
         StringAssert.Contains(lines[0], "-- /bin/sh -ec tar -xf", "extraction runs in the sandbox too");
         StringAssert.EndsWith(lines[1].Split(" | ")[0], "/src/tiny-1.0", "the step's working directory is kept");
         StringAssert.StartsWith(lines[1].Split(" | ")[1], "--keep -- /bin/sh -ec test -z");
         StringAssert.Contains(lines[2], "make install DESTDIR=");
+        StringAssert.Contains(lines[3], "-- /bin/sh -ec root=", "the strip step runs in the sandbox too");
     }
 }

@@ -307,6 +307,46 @@ public sealed class WriterTests
         Assert.AreEqual(a.Ino, b.Ino);
         Assert.AreEqual(2u, a.NLink);
     }
+
+    [TestMethod]
+    public void IncludeLeavesOutWhatItRejectsAndKeepsDirectoriesHoldingWhatItKeeps()
+    {
+        using var temp = new TempDirectory("writer-include");
+        var source = temp.CreateDirectory("source");
+        foreach (var file in new[] { "a/keep.h", "a/drop.so", "b/drop.so", "c/d/keep.h" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(source, file))!);
+            File.WriteAllText(Path.Combine(source, file), file);
+        }
+        Directory.CreateDirectory(Path.Combine(source, "empty"));
+        var seen = new List<string>();
+
+        SquashFsWriter.Write(source, temp["image.sqfs"], new SquashFsWriterOptions
+        {
+            Include = (relative, isDirectory) => { seen.Add(relative); return isDirectory ? relative == "empty" : relative.EndsWith(".h", StringComparison.Ordinal); },
+        });
+
+        using var image = SquashFsImage.Open(temp["image.sqfs"]);
+        foreach (var kept in new[] { "a/keep.h", "c/d/keep.h", "empty" })
+            Assert.IsNotNull(image.Lookup(kept), kept);
+        foreach (var left in new[] { "a/drop.so", "b", "b/drop.so" })
+            Assert.IsNull(image.Lookup(left), left);
+        Assert.Contains("c/d/keep.h", seen, "paths are relative to the root, '/'-separated");
+    }
+
+    [TestMethod]
+    public void HardLinkCountCountsOnlyTheIncludedLinks()
+    {
+        using var temp = new TempDirectory("writer-include-links");
+        var source = temp.CreateDirectory("source");
+        File.WriteAllText(Path.Combine(source, "kept"), "x");
+        LibC.HardLink(Path.Combine(source, "kept"), Path.Combine(source, "left-out"));
+
+        SquashFsWriter.Write(source, temp["image.sqfs"], new SquashFsWriterOptions { Include = (relative, _) => relative == "kept" });
+
+        using var image = SquashFsImage.Open(temp["image.sqfs"]);
+        Assert.AreEqual(1u, image.Lookup("kept")!.LinkCount);
+    }
 }
 
 /// <summary>Tests that set process-wide environment variables run alone.</summary>

@@ -7,7 +7,8 @@ namespace Distri.Cli.Commands;
 /// <summary>
 /// `distri bump NAME… [--reverse] [-w]`: a full name is published once and never reused for other
 /// contents, so a changed package (and, with --reverse, everything built against it) needs a higher
-/// revision. Edits each definition's <c>&lt;Revision&gt;</c> in place, keeping every other byte.
+/// revision. Edits each definition's <c>&lt;Revision&gt;</c> in place, keeping every other byte. A split
+/// part or a debug image has its package's revision: naming it bumps that package.
 /// </summary>
 internal static class BumpCommand
 {
@@ -25,9 +26,12 @@ internal static class BumpCommand
         command.SetAction(parseResult => StoreCommandLine.Run("bump", () =>
         {
             var graph = PackageGraph.Load(parseResult.GetValue(packages)!);
-            var wanted = parseResult.GetValue(names)!;
-            var unknown = wanted.Where(n => !graph.Packages.ContainsKey(n)).ToList();
+            var given = parseResult.GetValue(names)!;
+            var unknown = given.Where(n => graph.DefinitionOf(n) is null).ToList();
             if (unknown.Count > 0) throw new InvalidDataException($"no such package in {parseResult.GetValue(packages)}: {string.Join(", ", unknown)}");
+            foreach (var part in given.Where(n => graph.DefinitionOf(n) != n))
+                Console.WriteLine($"{part} is part of {graph.DefinitionOf(part)}: bumping {graph.DefinitionOf(part)}");
+            var wanted = given.Select(n => graph.DefinitionOf(n)!).Distinct(StringComparer.Ordinal).ToArray();
             var bumped = new SortedSet<string>(wanted, StringComparer.Ordinal);
             if (parseResult.GetValue(reverse)) bumped.UnionWith(graph.ReverseDependencies(wanted));
 

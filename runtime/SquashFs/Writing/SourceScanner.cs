@@ -38,11 +38,11 @@ internal sealed class SourceScanner(SquashFsWriterOptions options, IdTable ids, 
         if (rc != 0 || st.FileType != LibC.S_IFDIR)
             throw new DirectoryNotFoundException($"source directory '{root}' does not exist or is not a directory");
         var node = new SourceNode([], CreateInode(root, st));
-        ScanDirectory(root, node);
+        ScanDirectory(root, "", node);
         return node;
     }
 
-    private void ScanDirectory(string path, SourceNode directory)
+    private static List<(byte[] Bytes, string Name)> List(string path)
     {
         var names = new List<(byte[] Bytes, string Name)>();
         try
@@ -54,20 +54,48 @@ internal sealed class SourceScanner(SquashFsWriterOptions options, IdTable ids, 
         {
             throw new IOException($"cannot list '{path}': {e.Message}", e);
         }
+        return names;
+    }
+
+    private static Statx LStat(string path, string name)
+    {
+        var rc = LibC.LStat(path, out var st);
+        if (rc == LibC.ENOENT && name.Contains('\uFFFD'))
+            throw new SquashFsException($"'{path}': the name is not valid UTF-8");
+        if (rc != 0)
+            throw new IOException($"lstat '{path}': {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(rc)}");
+        return st;
+    }
+
+    /// <summary>Whether <see cref="SquashFsWriterOptions.Include"/> keeps the entry: a directory also when anything below it is kept.</summary>
+    private static bool Keeps(Func<string, bool, bool> include, string path, string relative, bool isDirectory)
+    {
+        if (include(relative, isDirectory)) return true;
+        if (!isDirectory) return false;
+        foreach (var (_, name) in List(path))
+        {
+            var childPath = Path.Combine(path, name);
+            if (Keeps(include, childPath, relative + "/" + name, LStat(childPath, name).FileType == LibC.S_IFDIR)) return true;
+        }
+        return false;
+    }
+
+    private void ScanDirectory(string path, string relative, SourceNode directory)
+    {
+        var names = List(path);
         names.Sort((a, b) => a.Bytes.AsSpan().SequenceCompareTo(b.Bytes));
 
         var children = new List<SourceNode>(names.Count);
         foreach (var (bytes, name) in names)
         {
             var childPath = Path.Combine(path, name);
+            var childRelative = relative.Length == 0 ? name : relative + "/" + name;
             ValidateName(bytes, childPath);
-            var rc = LibC.LStat(childPath, out var st);
-            if (rc == LibC.ENOENT && name.Contains('\uFFFD'))
-                throw new SquashFsException($"'{childPath}': the name is not valid UTF-8");
-            if (rc != 0)
-                throw new IOException($"lstat '{childPath}': {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(rc)}");
+            var st = LStat(childPath, name);
             if (exclude == (st.DevMajor, st.DevMinor, st.Ino))
                 continue; // the image being written, when it is inside the source tree
+            if (options.Include is { } include && !Keeps(include, childPath, childRelative, st.FileType == LibC.S_IFDIR))
+                continue;
 
             SourceNode child;
             if (st.FileType != LibC.S_IFDIR && st.NLink > 1 && _hardLinks.TryGetValue((st.DevMajor, st.DevMinor, st.Ino), out var linked))
@@ -84,7 +112,7 @@ internal sealed class SourceScanner(SquashFsWriterOptions options, IdTable ids, 
             if (st.FileType == LibC.S_IFDIR)
             {
                 directory.Inode.SubdirectoryCount++;
-                ScanDirectory(childPath, child);
+                ScanDirectory(childPath, childRelative, child);
             }
         }
         directory.Children = children;

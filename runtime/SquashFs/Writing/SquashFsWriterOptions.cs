@@ -27,6 +27,13 @@ public sealed record SquashFsWriterOptions
     /// </summary>
     public bool FollowRootSymlink { get; init; } = true;
 
+    /// <summary>
+    /// Which entries go in, by their path below the root ('/'-separated) and whether each is a
+    /// directory; null: all. A directory left out still goes in when anything below it does, so one
+    /// tree can be written as several disjoint images (a package and its split parts).
+    /// </summary>
+    public Func<string, bool, bool>? Include { get; init; }
+
     /// <summary>Data block size; a power of two between 4 KiB and 1 MiB.</summary>
     public int BlockSize { get; init; } = Format.SquashFsFormat.DefaultBlockSize;
 }
