@@ -111,7 +111,8 @@ public sealed partial class DistriExec : ToolTask
     protected override bool HandleTaskExecutionErrors()
     {
         var message = Kind == "patch" ? Messages.PatchFailed : Messages.StepFailed;
-        Log.LogError(message, DefinitionFile, DefinitionElement, DefinitionInclude, StepName, ExitCode, Path.GetFullPath(LogFile), string.Join("\n", _tail));
+        var what = Kind == "patch" ? DefinitionInclude ?? StepName : StepName;
+        Log.LogError(message, DefinitionFile, DefinitionElement, DefinitionInclude, what, ExitCode, Path.GetFullPath(LogFile), string.Join("\n", _tail));
         return false;
     }
 
