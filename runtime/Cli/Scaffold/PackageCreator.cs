@@ -62,9 +62,15 @@ public sealed class PackageCreator(string packagesDirectory)
             }
             var tarball = upstream ?? fromDebian!;
             if (url is null)
-                notes.Add("No upstream URL is known: the build fetches it from Debian's source archive. Put upstream's URL in Include when its tarball has this Sha256.");
+            {
+                notes.Add("No upstream URL is known: the build fetches it from Debian's source archive.");
+                notes.Add("Put upstream's URL in Include when its tarball has this Sha256.");
+            }
             if (urlFailure is not null)
-                notes.Add($"{url} could not be fetched here ({urlFailure}): Sha256 is Debian's tarball's; if upstream's differs (a repack), move it to DebianSha256 and put upstream's in Sha256.");
+            {
+                notes.Add($"{url} could not be fetched here ({urlFailure}): Sha256 is Debian's tarball's.");
+                notes.Add("If upstream's differs (a repack), move it to DebianSha256 and put upstream's in Sha256.");
+            }
 
             version ??= debianVersion is not null ? UpstreamVersion.FromDebian(debianVersion) : UpstreamVersion.FromFileName(Path.GetFileName(new Uri(url!).LocalPath));
             if (version is null) throw new InvalidDataException($"cannot tell the version from {url}: pass --version");
