@@ -20,5 +20,8 @@ var root = new RootCommand("distri: packages are SquashFS images; /ro shows them
     SandboxCommand.Create(),
     BumpCommand.Create(),
     CiCommand.Create(),
+    NewCommand.Create(),
+    LogCommand.Create(),
+    ShellCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -42,6 +42,13 @@ public sealed class SandboxSpec
     /// <summary>Variables set inside the sandbox (PATH, CPATH, LDFLAGS…), overriding inherited ones.</summary>
     public SortedDictionary<string, string> Environment { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The environment each step is started with (the SDK's <c>DistriBuildEnvironment</c>), before
+    /// the sandbox applies <see cref="Environment"/>: <c>distri shell</c> starts its shell with it,
+    /// so a look inside after a failure sees what the failed step saw.
+    /// </summary>
+    public SortedDictionary<string, string> StepEnvironment { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>False (the default): a fresh network namespace with only a loopback interface.</summary>
     public bool Network { get; set; }
 

@@ -1,5 +1,5 @@
+using Distri.Sources;
 using Distri.Tasks.Diagnostics;
-using Distri.Tasks.Sources;
 using Microsoft.Build.Framework;
 
 namespace Distri.Tasks.Bootstrap;
@@ -55,14 +55,14 @@ public sealed class FetchDebianPackages : Microsoft.Build.Utilities.Task, ICance
         {
             // apt drops to its _apt user for downloads: let it write here.
             File.SetUnixFileMode(work.FullName, (UnixFileMode)0b111_111_111);
-            var result = AptGetProcess.Run(AptGet, ["download", "-qq", .. packages.Select(p => $"{p.ItemSpec}={p.Meta("Version")}")], work.FullName,
+            var result = AptProcess.Run(AptGet, ["download", "-qq", .. packages.Select(p => $"{p.ItemSpec}={p.Meta("Version")}")], work.FullName,
                 TimeSpan.FromSeconds(AptTimeoutSeconds), _cancel.Token);
             if (result.ExitCode != 0)
             {
                 if (reportEach)
                 {
                     var package = packages[0];
-                    Log.LogError(Messages.DebianPackageUnavailable, DefinitionFile, "DebianPackage", package.ItemSpec, package.ItemSpec, package.Meta("Version"), $"apt-get download exited with {result.ExitCode}: {AptGetProcess.Why(result)}");
+                    Log.LogError(Messages.DebianPackageUnavailable, DefinitionFile, "DebianPackage", package.ItemSpec, package.ItemSpec, package.Meta("Version"), $"apt-get download exited with {result.ExitCode}: {AptProcess.Why(result)}");
                 }
                 return false;
             }

@@ -123,7 +123,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         {
             try
             {
-                var store = LinkStore(Path.Combine(environment, "store"), closure);
+                var store = LinkStore(BuildView.StoreDirectory(environment), closure);
                 BuildView.Start(environment, distri, store, closure.Select(c => c.Full.ToString()), self.ToString(), TimeSpan.FromSeconds(ReadyTimeoutSeconds));
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
@@ -147,6 +147,8 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         };
         foreach (var file in ReadOnlyFiles.Select(f => Path.GetFullPath(f.ItemSpec)))
             readOnly[file] = file;
+        var stepEnvironment = StepEnvironment.Select(i => i.ItemSpec.Split('=', 2)).Where(p => p.Length == 2)
+            .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
         var spec = new SandboxSpec
         {
             ReadOnly = readOnly,
@@ -157,11 +159,10 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
             Symlinks = FileSystemLinks(usr, libc),
             Environment = BuildEnvironmentVariables.For(self, closure.Select(c => c.Full), libc),
             User = user,
+            StepEnvironment = new SortedDictionary<string, string>(stepEnvironment, StringComparer.Ordinal),
         };
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(SpecFile))!);
         spec.Write(SpecFile);
-        var stepEnvironment = StepEnvironment.Select(i => i.ItemSpec.Split('=', 2)).Where(p => p.Length == 2)
-            .GroupBy(p => p[0], StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
         SandboxLauncher.Write(LauncherFile, ArgumentsFile, spec, name => stepEnvironment.GetValueOrDefault(name), BubblewrapPath);
         Log.LogMessage(MessageImportance.Normal, "Build environment of {0}: {1} packages at /ro, as {2}, ready in {3} ms", self, closure.Count,
             user is null ? "the calling user" : BuildUser, clock.ElapsedMilliseconds);

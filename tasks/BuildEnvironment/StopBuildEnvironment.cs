@@ -1,4 +1,5 @@
 using Distri.Linux;
+using Distri.Sandbox;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 

@@ -36,8 +36,16 @@ public static class DefinitionLocation
 
     /// <summary>A warning with its code at the Project line: something went wrong that the build works around.</summary>
     public static void LogWarning(this TaskLoggingHelper log, Messages.Message message, string definitionFile, params object?[] args) =>
+        log.LogWarning(message, definitionFile, null, null, args);
+
+    /// <summary>The same at an element's line (the element to change to make the warning go away).</summary>
+    public static void LogWarning(this TaskLoggingHelper log, Messages.Message message, string definitionFile, string? element, string? include, params object?[] args)
+    {
+        var line = PackageDefinition.FindLine(definitionFile, element, include);
+        if (line == 0 && element is not null) line = PackageDefinition.FindLine(definitionFile, null);
         log.LogWarning(subcategory: null, warningCode: message.Code, helpKeyword: null, file: definitionFile,
-            lineNumber: PackageDefinition.FindLine(definitionFile, null), columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message.Format(args));
+            lineNumber: line, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message.Format(args));
+    }
 
     public static string? Meta(this ITaskItem item, string name)
     {

@@ -38,10 +38,11 @@ public static class Messages
     public static readonly Message PatchMissing = new("DST2004", "patch '{0}' does not exist");
     public static readonly Message DebianPackageUnavailable = new("DST2005", "cannot fetch Debian package {0}={1}: {2}; is the version still served (apt-cache policy {0})?");
     public static readonly Message SourceSubdirectoryMissing = new("DST2006", "the source tree {1} has no directory '{0}' (<SourceSubdirectory>); its directories: {2}");
+    public static readonly Message DebianVersionReplaced = new("DST2007", "Debian source {0}={1} is no longer served; used {0}={2}, whose upstream tarball has the declared sha256 {3}: pin DebianVersion=\"{2}\"");
 
     // DST3xxx: build steps and sandbox.
-    public static readonly Message StepFailed = new("DST3001", "step '{0}' failed with exit code {1}; full log: {2}; last lines:\n{3}");
-    public static readonly Message PatchFailed = new("DST3002", "patch '{0}' does not apply (exit code {1}); full log: {2}; last lines:\n{3}");
+    public static readonly Message StepFailed = new("DST3001", "step '{0}' failed with exit code {1}; full log: {2}; last lines:\n{3}{4}");
+    public static readonly Message PatchFailed = new("DST3002", "patch '{0}' does not apply (exit code {1}); full log: {2}; last lines:\n{3}{4}");
     public static readonly Message PostInstallFailed = new("DST3003", "post-install '{0}' on '{1}': {2}");
     public static readonly Message NothingInstalled = new("DST3004", "the install step put nothing into {0}; does it honour DESTDIR?");
     public static readonly Message UnsafeInstallTree = new("DST3005", "the install tree is not a plain directory tree: {0}; a build may not link its image root or its parents elsewhere");

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Distri.Sources;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
@@ -8,7 +8,10 @@ namespace Distri.Tasks.Sources;
 /// Puts every <c>Source</c> into the cache keyed by sha256. Origins, in order: the cache, the URL
 /// (http(s) with a short timeout, or file://), then Debian's source archive through
 /// <c>apt-get source --download-only PKG=VERSION</c>, whose <c>.orig.tar.*</c> must match
-/// <c>DebianSha256</c> (a repack) or else <c>Sha256</c>. Nothing unverified is ever kept.
+/// <c>DebianSha256</c> (a repack) or else <c>Sha256</c>. When the pinned Debian version is no
+/// longer served (a point release replaced it), another served version of the same source whose
+/// upstream tarball carries a declared hash is used instead, with a warning naming it.
+/// Nothing unverified is ever kept.
 /// </summary>
 public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTask
 {
@@ -18,8 +21,9 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
     [Required] public ITaskItem[] Sources { get; set; } = [];
     [Required] public string CacheDirectory { get; set; } = "";
 
-    /// <summary>The apt-get to run for the Debian origin (tests put a fake one here).</summary>
+    /// <summary>The apt-get and apt-cache to run for the Debian origin (tests put their own here).</summary>
     public string AptGet { get; set; } = "apt-get";
+    public string AptCache { get; set; } = "apt-cache";
     public int HttpTimeoutSeconds { get; set; } = 5;
     public int AptTimeoutSeconds { get; set; } = 300;
 
@@ -76,8 +80,10 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
         if (debianSource is not null && debianVersion is not null)
         {
             var expected = debianSha256 ?? sha256;
-            if (TryDebian(cache, url, debianSource, debianVersion, expected, tried) is { } debianPath)
+            if (TryDebian(cache, url, debianSource, debianVersion, [expected], tried, pinned: true) is { } debianPath)
                 return (debianPath, expected, $"Debian source {debianSource}={debianVersion}");
+            if (!Log.HasLoggedErrors && TryOtherDebianVersions(cache, source, debianSource, debianVersion, [.. new[] { debianSha256, sha256 }.OfType<string>()], tried) is { } other)
+                return other;
         }
         else
         {
@@ -90,25 +96,16 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
 
     private string? TryUrl(SourceCache cache, string url, string sha256, List<string> tried)
     {
+        if (!UrlDownload.IsSupported(url, out var uri))
+        {
+            tried.Add($"{url}: not an http(s) or file URL");
+            return null;
+        }
         var temp = cache.NewTempPath();
         try
         {
             Log.LogMessage(MessageImportance.Normal, "fetching {0}", url);
-            string actual;
-            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsFile)
-            {
-                File.Copy(uri.LocalPath, temp);
-                actual = SourceCache.HashFile(temp);
-            }
-            else if (uri is not null && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
-            {
-                actual = Download(uri, temp);
-            }
-            else
-            {
-                tried.Add($"{url}: not an http(s) or file URL");
-                return null;
-            }
+            var actual = UrlDownload.Download(uri, temp, TimeSpan.FromSeconds(HttpTimeoutSeconds), _cancel.Token);
             if (actual != sha256)
             {
                 Log.LogError(Messages.Sha256Mismatch, DefinitionFile, "Source", url, url, url, sha256, actual);
@@ -116,9 +113,9 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
             }
             return cache.Commit(temp, sha256);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException or UnauthorizedAccessException)
+        catch (Exception e) when (UrlDownload.IsDownloadFailure(e))
         {
-            tried.Add($"{url}: {Describe(e)}");
+            tried.Add($"{url}: {UrlDownload.Describe(e)}");
             return null;
         }
         finally
@@ -127,68 +124,81 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
         }
     }
 
-    private string Download(Uri uri, string temp)
+    /// <summary>
+    /// The pinned version is not to be had: the versions the archive lists whose upstream tarball
+    /// carries one of the declared hashes (a Debian revision or point release over the same
+    /// tarball), newest first; the first that downloads is used, with warning DST2006 naming it.
+    /// </summary>
+    private (string Path, string Sha256, string Origin)? TryOtherDebianVersions(SourceCache cache, ITaskItem source, string package, string pinned, string[] hashes, List<string> tried)
     {
-        using var client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        // The timeout bounds connecting and the response headers: these machines have no internet,
-        // and the fallback should start in seconds. The body then streams without a deadline.
-        using var headers = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
-        headers.CancelAfter(TimeSpan.FromSeconds(HttpTimeoutSeconds));
-        using var response = client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, headers.Token).GetAwaiter().GetResult();
-        response.EnsureSuccessStatusCode();
-        using var body = response.Content.ReadAsStream(_cancel.Token);
-        using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 16];
-        int n;
-        while ((n = body.Read(buffer)) > 0)
+        IReadOnlyList<ServedSource> served;
+        try
         {
-            hash.AppendData(buffer, 0, n);
-            file.Write(buffer, 0, n);
+            served = Archive.Served(package, _cancel.Token);
         }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        catch (DebianSourceException e)
+        {
+            tried.Add($"other served versions of Debian source {package}: {e.Message}");
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            tried.Add($"other served versions of Debian source {package}: cancelled");
+            return null;
+        }
+        var candidates = served.Where(s => s.Version != pinned && s.OrigSha256 is { } h && hashes.Contains(h)).ToList();
+        if (candidates.Count == 0)
+        {
+            tried.Add($"other served versions of Debian source {package} ({(served.Count == 0 ? "none" : string.Join(", ", served.Select(s => s.Version)))}): none has an upstream tarball with the declared sha256");
+            return null;
+        }
+        foreach (var candidate in candidates)
+        {
+            var hash = candidate.OrigSha256!;
+            if (TryDebian(cache, source.ItemSpec, package, candidate.Version, [hash], tried, pinned: false) is not { } path) continue;
+            Log.LogWarning(Messages.DebianVersionReplaced, DefinitionFile, "Source", source.ItemSpec, package, pinned, candidate.Version, hash);
+            return (path, hash, $"Debian source {package}={candidate.Version}");
+        }
+        return null;
     }
 
-    private string? TryDebian(SourceCache cache, string url, string package, string version, string expected, List<string> tried)
+    private DebianSourceArchive Archive => new(AptGet, AptCache) { Timeout = TimeSpan.FromSeconds(AptTimeoutSeconds) };
+
+    /// <summary>
+    /// One <c>apt-get source</c>: its upstream tarball must carry one of <paramref name="expected"/>. A
+    /// mismatch is DST2002 for the pinned version (the definition is wrong, or the archive is); for a
+    /// fallback candidate it only joins <paramref name="tried"/>.
+    /// </summary>
+    private string? TryDebian(SourceCache cache, string url, string package, string version, string[] expected, List<string> tried, bool pinned)
     {
         var origin = $"Debian source {package}={version} (apt-get source --download-only)";
         var work = Directory.CreateDirectory(Path.Combine(cache.Directory, $".apt-{Environment.ProcessId}.{Guid.NewGuid():N}")).FullName;
         try
         {
             Log.LogMessage(MessageImportance.Normal, "fetching {0}", origin);
-            var result = AptGetProcess.Run(AptGet, ["source", "--download-only", "-qq", $"{package}={version}"], work,
-                TimeSpan.FromSeconds(AptTimeoutSeconds), _cancel.Token);
-            // Only the orig tarball matters (its hash is checked below): a mirror that serves it but
-            // not the .debian.tar.* makes apt-get fail after the orig is already here.
-            var orig = Directory.EnumerateFiles(work, "*.orig.tar.*")
-                .Where(f => !f.EndsWith(".asc", StringComparison.Ordinal))
-                .Order(StringComparer.Ordinal).FirstOrDefault();
-            if (orig is null && result.ExitCode != 0)
-            {
-                tried.Add($"{origin}: exit code {result.ExitCode} {AptGetProcess.Why(result)}".TrimEnd());
-                return null;
-            }
-            if (orig is null)
+            var downloaded = Archive.Download(package, version, work, _cancel.Token);
+            if (downloaded.OrigTarball is not { } orig)
             {
                 tried.Add($"{origin}: no .orig.tar.* among the downloaded files");
                 return null;
             }
             var actual = SourceCache.HashFile(orig);
-            if (actual != expected)
+            if (!expected.Contains(actual))
             {
-                Log.LogError(Messages.Sha256Mismatch, DefinitionFile, "Source", url, url, $"{origin} ({Path.GetFileName(orig)})", expected, actual);
+                if (pinned) Log.LogError(Messages.Sha256Mismatch, DefinitionFile, "Source", url, url, $"{origin} ({Path.GetFileName(orig)})", expected[0], actual);
+                else tried.Add($"{origin}: its {Path.GetFileName(orig)} has sha256 {actual}, not the declared one");
                 return null;
             }
-            return cache.Commit(orig, expected);
+            return cache.Commit(orig, actual);
         }
         catch (OperationCanceledException)
         {
-            tried.Add(_cancel.IsCancellationRequested ? $"{origin}: cancelled" : $"{origin}: no answer in {AptTimeoutSeconds} s");
+            tried.Add($"{origin}: cancelled");
             return null;
         }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            tried.Add($"{origin}: {Describe(e)}");
+            tried.Add(e is DebianSourceException ? e.Message : $"{origin}: {e.Message}");
             return null;
         }
         finally
@@ -196,11 +206,4 @@ public sealed class FetchSources : Microsoft.Build.Utilities.Task, ICancelableTa
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
     }
-
-    private static string Describe(Exception e) => e switch
-    {
-        TaskCanceledException => "timed out",
-        HttpRequestException { InnerException: { } inner } => $"{e.Message} ({inner.Message})",
-        _ => e.Message,
-    };
 }

@@ -1,3 +1,4 @@
+using Distri.Sources;
 using Distri.Tasks.Diagnostics;
 using Microsoft.Build.Framework;
 
@@ -5,7 +6,7 @@ namespace Distri.Tasks.Sources;
 
 /// <summary>
 /// The source tree inside an extraction directory: the single top-level directory tarballs
-/// conventionally hold (hello-2.10/), else the extraction directory itself. And the project
+/// conventionally hold (hello-2.10/), else the extraction directory itself (<see cref="SourceTree"/>). And the project
 /// directory the builder works in: the definition's <c>SourceSubdirectory</c> below that tree
 /// (a tarball whose CMakeLists.txt or configure sits one level down), else the tree itself.
 /// </summary>
@@ -22,8 +23,7 @@ public sealed class FindSourceRoot : Microsoft.Build.Utilities.Task
 
     public override bool Execute()
     {
-        var entries = Directory.GetFileSystemEntries(ExtractDirectory);
-        SourceRoot = entries.Length == 1 && IsPlainDirectory(entries[0]) ? entries[0] : ExtractDirectory;
+        SourceRoot = SourceTree.Root(ExtractDirectory);
         ProjectDirectory = SourceRoot;
         if (string.IsNullOrWhiteSpace(SourceSubdirectory)) return true;
 
@@ -33,7 +33,7 @@ public sealed class FindSourceRoot : Microsoft.Build.Utilities.Task
         foreach (var component in SourceSubdirectory.Trim().Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             directory = Path.Combine(directory, component);
-            if (!IsPlainDirectory(directory))
+            if (!SourceTree.IsPlainDirectory(directory))
             {
                 Log.LogError(Messages.SourceSubdirectoryMissing, DefinitionFile, "SourceSubdirectory", null, SourceSubdirectory.Trim(), Path.GetFileName(SourceRoot),
                     string.Join(", ", Directory.GetDirectories(SourceRoot).Select(Path.GetFileName).Order(StringComparer.Ordinal)));
@@ -43,7 +43,4 @@ public sealed class FindSourceRoot : Microsoft.Build.Utilities.Task
         ProjectDirectory = directory;
         return true;
     }
-
-    private static bool IsPlainDirectory(string path) =>
-        Directory.Exists(path) && !File.GetAttributes(path).HasFlag(FileAttributes.ReparsePoint);
 }

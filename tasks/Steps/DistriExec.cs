@@ -42,6 +42,12 @@ public sealed partial class DistriExec : ToolTask
     /// <summary>"step" (DST3001) or "patch" (DST3002).</summary>
     public string Kind { get; set; } = "step";
 
+    /// <summary>
+    /// How to open a shell in the step's sandbox (<c>distri shell</c>, given the working
+    /// directory): printed with a failure, so the way in is one copy and paste away. Empty: none.
+    /// </summary>
+    public string? ShellCommand { get; set; }
+
     protected override string ToolName => "sh";
     protected override string GenerateFullPathToTool() => "/bin/sh";
     protected override string GetWorkingDirectory() => WorkingDirectory;
@@ -111,9 +117,15 @@ public sealed partial class DistriExec : ToolTask
     protected override bool HandleTaskExecutionErrors()
     {
         var message = Kind == "patch" ? Messages.PatchFailed : Messages.StepFailed;
-        Log.LogError(message, DefinitionFile, DefinitionElement, DefinitionInclude, StepName, ExitCode, Path.GetFullPath(LogFile), string.Join("\n", _tail));
+        var shell = string.IsNullOrWhiteSpace(ShellCommand) ? ""
+            : $"\n{ShellIntroduction} {ShellCommand} '{WorkingDirectory.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+        var what = Kind == "patch" ? DefinitionInclude ?? StepName : StepName;
+        Log.LogError(message, DefinitionFile, DefinitionElement, DefinitionInclude, what, ExitCode, Path.GetFullPath(LogFile), string.Join("\n", _tail), shell);
         return false;
     }
+
+    /// <summary>The words before the shell command in a failure: tests and people look for them.</summary>
+    public const string ShellIntroduction = "a shell where it failed (same sandbox, /ro and environment):";
 
     /// <summary>gcc/clang style: <c>file:line[:col]: [fatal ]error: message</c>.</summary>
     [GeneratedRegex(@"^(?<file>[^:\s][^:]*):(?<line>\d+):(?:(?<col>\d+):)?\s*(?:fatal )?error:\s*(?<msg>.*)$")]

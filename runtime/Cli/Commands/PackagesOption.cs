@@ -11,16 +11,6 @@ internal static class PackagesOption
     public static Option<string> Create() => new("--pkgs")
     {
         Description = "The packages directory (pkgs/<name>/<name>.distpkg); default: the nearest pkgs/ at or above the current directory",
-        DefaultValueFactory = _ => Find(Environment.CurrentDirectory),
+        DefaultValueFactory = _ => NearestDirectory.Find(Environment.CurrentDirectory, "pkgs"),
     };
-
-    private static string Find(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "pkgs");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        return Path.Combine(start, "pkgs");
-    }
 }

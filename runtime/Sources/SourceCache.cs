@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Distri.Linux;
 
-namespace Distri.Tasks.Sources;
+namespace Distri.Sources;
 
 /// <summary>
 /// The source cache: files named by their sha256 in one directory. Entries arrive through a temp

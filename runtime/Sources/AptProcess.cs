@@ -1,22 +1,23 @@
 using CliWrap;
 using CliWrap.Buffered;
 
-namespace Distri.Tasks.Sources;
+namespace Distri.Sources;
 
 /// <summary>
-/// One apt-get run (download, source) in a private work directory, with a deadline and stopped
-/// with the build (the task's cancellation), its output kept for the error message.
+/// One apt run (apt-get download or source in a private work directory, apt-cache showsrc), with
+/// a deadline and stopped with the build (the task's cancellation), its output kept for the
+/// error message.
 /// </summary>
-internal static class AptGetProcess
+public static class AptProcess
 {
-    /// <summary>Runs <paramref name="aptGet"/> to the end, whatever its exit code.</summary>
+    /// <summary>Runs <paramref name="apt"/> to the end, whatever its exit code.</summary>
     /// <exception cref="OperationCanceledException">The deadline passed or the build was cancelled: it was killed.</exception>
     /// <exception cref="System.ComponentModel.Win32Exception">It cannot be started.</exception>
-    public static BufferedCommandResult Run(string aptGet, IEnumerable<string> arguments, string workDirectory, TimeSpan timeout, CancellationToken cancellationToken)
+    public static BufferedCommandResult Run(string apt, IEnumerable<string> arguments, string workDirectory, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        return Cli.Wrap(aptGet).WithArguments(arguments).WithWorkingDirectory(workDirectory)
+        return Cli.Wrap(apt).WithArguments(arguments).WithWorkingDirectory(workDirectory)
             .WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync(deadline.Token).GetAwaiter().GetResult();
     }

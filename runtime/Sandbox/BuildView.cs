@@ -3,16 +3,21 @@ using CliWrap;
 using System.Text;
 using Distri.Linux;
 
-namespace Distri.Tasks.BuildEnvironment;
+namespace Distri.Sandbox;
 
 /// <summary>
 /// The filtered /ro of one build: a <c>distri fuse --pkgs CLOSURE --extra-dir SELF</c> daemon
-/// mounted in <c>&lt;env&gt;/ro</c>, tracked by a pid file so that the cleanup target, or the next
-/// build after a cancelled one, can stop it and make sure the mount is gone.
+/// over the store of links in <c>&lt;env&gt;/store</c>, mounted in <c>&lt;env&gt;/ro</c>, tracked by a
+/// pid file so that the cleanup target, or the next build after a cancelled one, can stop it and
+/// make sure the mount is gone. <c>distri shell</c> starts it again over the same store after the
+/// build ended.
 /// </summary>
-internal static class BuildView
+public static class BuildView
 {
     public static string MountPoint(string environmentDirectory) => Path.Combine(environmentDirectory, "ro");
+
+    /// <summary>The view's store: links to exactly the closure's images and metas.</summary>
+    public static string StoreDirectory(string environmentDirectory) => Path.Combine(environmentDirectory, "store");
     private static string PidFile(string environmentDirectory) => Path.Combine(environmentDirectory, "fuse.pid");
     public static string LogFile(string environmentDirectory) => Path.Combine(environmentDirectory, "fuse.log");
 
@@ -49,6 +54,18 @@ internal static class BuildView
             }
             Thread.Sleep(1);
         }
+    }
+
+    /// <summary>
+    /// Starts the daemon again over the store a build left (every image there, and
+    /// <paramref name="self"/> as the build's own directory), as <see cref="Start"/> does.
+    /// </summary>
+    public static void Restart(string environmentDirectory, IReadOnlyList<string> distriCommand, string self, TimeSpan timeout)
+    {
+        var store = StoreDirectory(environmentDirectory);
+        const string image = ".squashfs";
+        var packages = Directory.EnumerateFileSystemEntries(store, "*" + image).Select(p => Path.GetFileName(p)[..^image.Length]).Order(StringComparer.Ordinal).ToList();
+        Start(environmentDirectory, distriCommand, store, packages, self, timeout);
     }
 
     /// <summary>Stops the daemon (SIGTERM, then SIGKILL) and detaches any mount left; safe to call when nothing runs.</summary>
