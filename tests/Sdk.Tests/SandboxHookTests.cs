@@ -32,11 +32,12 @@ public sealed class SandboxHookTests
 
         Assert.AreEqual(0, result.ExitCode, result.StandardOutput);
         var lines = File.ReadAllLines(trace);
-        Assert.AreEqual(4, lines.Length, string.Join('\n', lines));
+        Assert.AreEqual(5, lines.Length, string.Join('\n', lines));
         StringAssert.Contains(lines[0], "-- /bin/sh -ec tar -xf", "extraction runs in the sandbox too");
         StringAssert.EndsWith(lines[1].Split(" | ")[0], "/src/tiny-1.0", "the step's working directory is kept");
         StringAssert.StartsWith(lines[1].Split(" | ")[1], "--keep -- /bin/sh -ec test -z");
         StringAssert.Contains(lines[2], "make install DESTDIR=");
-        StringAssert.Contains(lines[3], "-- /bin/sh -ec root=", "the strip step runs in the sandbox too");
+        StringAssert.Contains(lines[3], "/dest/etc'", "the sysconfdir step runs in the sandbox too");
+        StringAssert.Contains(lines[4], "-- /bin/sh -ec root=", "the strip step runs in the sandbox too");
     }
 }
