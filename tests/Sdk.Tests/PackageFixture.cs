@@ -47,22 +47,48 @@ public sealed partial class PackageFixture : IDisposable
     /// A tarball holding <c>&lt;dir&gt;/configure</c> (records the prefix) and a Makefile that installs
     /// <c>bin/tiny</c> under DESTDIR: the shape of an autotools package without autotools.
     /// </summary>
-    public string MakeTinyTarball(string name = "tiny-1.0", string configureBody = "")
+    public string MakeTinyTarball(string name = "tiny-1.0", string configureBody = "") => MakeTarball(name, new()
     {
-        var src = Directory.CreateDirectory(this[Path.Combine("tarballs", name)]).FullName;
-        File.WriteAllText(Path.Combine(src, "configure"), $$"""
+        ["configure"] = $$"""
             #!/bin/sh
             {{configureBody}}
             prefix=/usr/local
             for a in "$@"; do case "$a" in --prefix=*) prefix="${a#--prefix=}";; esac; done
             echo "checking for a tiny package... yes"
             echo "PREFIX=$prefix" > config.mk
-            """.Replace("\r", ""));
-        File.SetUnixFileMode(Path.Combine(src, "configure"), (UnixFileMode)0b111_101_101);
-        File.WriteAllText(Path.Combine(src, "Makefile"), "include config.mk\nall:\n\tprintf '#!/bin/sh\\necho tiny\\n' > tiny\ninstall: all\n\tmkdir -p $(DESTDIR)$(PREFIX)/bin\n\tinstall -m 755 tiny $(DESTDIR)$(PREFIX)/bin/tiny\n");
-        var tarball = this[Path.Combine("tarballs", name + ".tar.gz")];
-        ExternalTool.Check("tar", "-czf", tarball, "-C", this["tarballs"], "--mtime=@0", "--owner=0", "--group=0", name);
+            """,
+        ["Makefile"] = "include config.mk\nall:\n\tprintf '#!/bin/sh\\necho tiny\\n' > tiny\ninstall: all\n\tmkdir -p $(DESTDIR)$(PREFIX)/bin\n\tinstall -m 755 tiny $(DESTDIR)$(PREFIX)/bin/tiny\n",
+    });
+
+    /// <summary>
+    /// Writes <paramref name="files"/> under <c>tarballs/DIRECTORY/</c> and packs them,
+    /// reproducibly, as <c>tarballs/DIRECTORY.tar.gz</c>; <c>configure</c> and scripts (<c>#!</c>)
+    /// are executable. Returns the tarball's path.
+    /// </summary>
+    public string MakeTarball(string directory, Dictionary<string, string> files)
+    {
+        var top = Directory.CreateDirectory(this[Path.Combine("tarballs", directory)]).FullName;
+        foreach (var (path, content) in files)
+        {
+            var full = Path.Combine(top, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, content.Replace("\r", ""));
+            if (Path.GetFileName(path) == "configure" || content.StartsWith("#!", StringComparison.Ordinal))
+                File.SetUnixFileMode(full, (UnixFileMode)0b111_101_101);
+        }
+        var tarball = this[Path.Combine("tarballs", directory + ".tar.gz")];
+        ExternalTool.Check("tar", "-czf", tarball, "-C", this["tarballs"], "--mtime=@0", "--owner=0", "--group=0", directory);
         return tarball;
+    }
+
+    /// <summary>Writes an executable shell script (a stand-in for a tool) at <paramref name="relative"/>; returns its path.</summary>
+    public string WriteScript(string relative, string body)
+    {
+        var path = this[relative];
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "#!/bin/sh\n" + body);
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+        return path;
     }
 
     /// <summary>A .distpkg body for a tiny tarball package <c>NAME-1.0</c>, with extra items (dependencies).</summary>

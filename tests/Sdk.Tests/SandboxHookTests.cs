@@ -10,10 +10,8 @@ public sealed class SandboxHookTests
         using var f = new PackageFixture();
         var tarball = f.MakeTinyTarball();
         var trace = Path.Combine(f.Root, "sandbox.trace");
-        var sandbox = Path.Combine(f.Root, "sandbox");
         // A pass-through "sandbox" that records what it was asked to run, and where: one line each.
-        File.WriteAllText(sandbox, $"#!/bin/sh\necho \"$(pwd) | $*\" | tr '\\n' ' ' >> '{trace}'\necho >> '{trace}'\n[ \"$1\" = --keep ] || exit 9\nshift\n[ \"$1\" = -- ] || exit 8\nshift\nexec \"$@\"\n");
-        File.SetUnixFileMode(sandbox, (UnixFileMode)0b111_101_101);
+        var sandbox = f.WriteScript("sandbox", $"echo \"$(pwd) | $*\" | tr '\\n' ' ' >> '{trace}'\necho >> '{trace}'\n[ \"$1\" = --keep ] || exit 9\nshift\n[ \"$1\" = -- ] || exit 8\nshift\nexec \"$@\"\n");
         var project = f.WritePackage("tiny", $"""
             <Project Sdk="Distri.Sdk">
               <PropertyGroup>

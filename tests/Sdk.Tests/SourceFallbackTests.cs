@@ -12,9 +12,7 @@ public sealed class SourceFallbackTests
         using var f = new PackageFixture();
         var tarball = f.MakeTinyTarball();
         // Debian's tarball is a repack: the upstream hash is unknown here, the Debian one is verified.
-        var fakeApt = Path.Combine(f.Root, "apt-get");
-        File.WriteAllText(fakeApt, $"#!/bin/sh\n[ \"$1 $2\" = 'source --download-only' ] || exit 2\ncase \"$4\" in tiny=1.0-2) ;; *) exit 3;; esac\ncp '{tarball}' tiny_1.0.orig.tar.gz\necho sig > tiny_1.0.orig.tar.gz.asc\n");
-        File.SetUnixFileMode(fakeApt, (UnixFileMode)0b111_101_101);
+        var fakeApt = f.WriteScript("apt-get", $"[ \"$1 $2\" = 'source --download-only' ] || exit 2\ncase \"$4\" in tiny=1.0-2) ;; *) exit 3;; esac\ncp '{tarball}' tiny_1.0.orig.tar.gz\necho sig > tiny_1.0.orig.tar.gz.asc\n");
         var project = f.WritePackage("tiny", $"""
             <Project Sdk="Distri.Sdk">
               <PropertyGroup>
@@ -42,9 +40,7 @@ public sealed class SourceFallbackTests
         var tarball = f.MakeTinyTarball();
         // Some mirrors serve a version's orig tarball but no longer its .debian.tar.xz: apt-get
         // then exits 100 after the orig is already downloaded.
-        var fakeApt = Path.Combine(f.Root, "apt-get");
-        File.WriteAllText(fakeApt, $"#!/bin/sh\ncp '{tarball}' tiny_1.0.orig.tar.gz\necho 'E: Failed to fetch some archives.' >&2\nexit 100\n");
-        File.SetUnixFileMode(fakeApt, (UnixFileMode)0b111_101_101);
+        var fakeApt = f.WriteScript("apt-get", $"cp '{tarball}' tiny_1.0.orig.tar.gz\necho 'E: Failed to fetch some archives.' >&2\nexit 100\n");
         var project = f.WritePackage("tiny", $"""
             <Project Sdk="Distri.Sdk">
               <PropertyGroup>

@@ -64,14 +64,8 @@ internal static class TinyC
 
     private static string Tarball(PackageFixture f, string name, Dictionary<string, string> files)
     {
-        var directory = name + "-1.0";
-        var src = Directory.CreateDirectory(f[Path.Combine("tarballs", directory)]).FullName;
         files["configure"] = Configure;
-        foreach (var (file, text) in files) File.WriteAllText(Path.Combine(src, file), text.Replace("\r", ""));
-        File.SetUnixFileMode(Path.Combine(src, "configure"), (UnixFileMode)0b111_101_101);
-        var tarball = f[Path.Combine("tarballs", directory + ".tar.gz")];
-        ExternalTool.Check("tar", "-czf", tarball, "-C", f["tarballs"], "--mtime=@0", "--owner=0", "--group=0", directory);
-        return tarball;
+        return TinyProject.Tarball(f, name, files);
     }
 }
 

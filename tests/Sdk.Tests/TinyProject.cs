@@ -1,5 +1,3 @@
-using Distri.Testing;
-
 namespace Sdk.Tests;
 
 /// <summary>A tiny upstream project made in a test: files under <c>NAME-1.0/</c>, tarred, and a definition on a builder.</summary>
@@ -9,21 +7,8 @@ internal static class TinyProject
     /// Writes the files under <c>tarballs/NAME-VERSION/</c> and packs them as
     /// <c>tarballs/NAME-VERSION.tar.gz</c>; <c>configure</c> and scripts (<c>#!</c>) are executable.
     /// </summary>
-    public static string Tarball(PackageFixture f, string name, Dictionary<string, string> files, string version = "1.0")
-    {
-        var top = Directory.CreateDirectory(f[$"tarballs/{name}-{version}"]).FullName;
-        foreach (var (path, content) in files)
-        {
-            var full = Path.Combine(top, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, content.Replace("\r", ""));
-            if (path.EndsWith("configure", StringComparison.Ordinal) || content.StartsWith("#!", StringComparison.Ordinal))
-                File.SetUnixFileMode(full, (UnixFileMode)0b111_101_101);
-        }
-        var tarball = f[$"tarballs/{name}-{version}.tar.gz"];
-        ExternalTool.Check("tar", "-czf", tarball, "-C", f["tarballs"], "--mtime=@0", "--owner=0", "--group=0", $"{name}-{version}");
-        return tarball;
-    }
+    public static string Tarball(PackageFixture f, string name, Dictionary<string, string> files, string version = "1.0") =>
+        f.MakeTarball($"{name}-{version}", files);
 
     /// <summary>A Makefile that builds a shell script <c>tiny</c> and installs it as <c>$(PREFIX)/bin/tiny</c> under DESTDIR.</summary>
     public const string Makefile = "PREFIX ?= /usr/local\nall:\n\tprintf '#!/bin/sh\\necho tiny\\n' > tiny\ninstall: all\n\tmkdir -p $(DESTDIR)$(PREFIX)/bin\n\tinstall -m 755 tiny $(DESTDIR)$(PREFIX)/bin/tiny\n";
