@@ -26,11 +26,14 @@ public sealed class PackageDefinition
     /// <summary>The names of its split parts (<c>Split</c>): packages of their own, built, versioned and revised with it.</summary>
     public IReadOnlyList<string> Splits { get; init; } = [];
 
+    /// <summary>Its own properties (the children of its <c>PropertyGroup</c>s), name and literal value, in order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Properties { get; init; } = [];
+
     public static PackageDefinition Read(string path)
     {
-        string? name = null, revision = null;
         var dependencies = new List<string>();
         var splits = new List<string>();
+        var properties = new List<KeyValuePair<string, string>>();
         try
         {
             using var reader = Open(path);
@@ -39,8 +42,9 @@ public sealed class PackageDefinition
                 if (reader.NodeType != XmlNodeType.Element) continue;
                 switch (reader.LocalName)
                 {
-                    case "PackageName": name = reader.ReadElementContentAsString().Trim(); break;
-                    case "Revision": revision = reader.ReadElementContentAsString().Trim(); break;
+                    case "PropertyGroup" when !reader.IsEmptyElement:
+                        ReadProperties(reader, properties);
+                        break;
                     case "Dependency" or "RuntimeDependency":
                         dependencies.AddRange((reader.GetAttribute("Include") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                         break;
@@ -54,14 +58,31 @@ public sealed class PackageDefinition
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+        string? Last(string property) => properties.LastOrDefault(p => p.Key == property).Value?.Trim();
+        var name = Last("PackageName");
         return new PackageDefinition
         {
             Path = path,
             Name = string.IsNullOrEmpty(name) ? System.IO.Path.GetFileNameWithoutExtension(path) : name,
-            RevisionText = revision,
+            RevisionText = Last("Revision"),
+            Properties = properties,
             Dependencies = [.. dependencies.Distinct(StringComparer.Ordinal)],
             Splits = [.. splits.Distinct(StringComparer.Ordinal)],
         };
+    }
+
+    /// <summary>The child elements of the <c>PropertyGroup</c> the reader is on, each read to its end.</summary>
+    private static void ReadProperties(XmlReader reader, List<KeyValuePair<string, string>> properties)
+    {
+        var depth = reader.Depth + 1;
+        reader.Read();
+        while (!reader.EOF && reader.Depth >= depth)
+        {
+            if (reader.NodeType == XmlNodeType.Element && reader.Depth == depth)
+                properties.Add(new(reader.LocalName, reader.ReadElementContentAsString())); // moves past the element
+            else
+                reader.Read();
+        }
     }
 
     /// <summary>The revision as a number: 1 when absent; an error for a value that is not a literal integer.</summary>

@@ -44,6 +44,13 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
     /// <summary>Dependency items with metadata <c>DefinitionPath</c>: the .distpkg they must resolve to.</summary>
     public ITaskItem[] Dependencies { get; set; } = [];
 
+    /// <summary>
+    /// Properties the SDK derives from the definition's own values (its prefix, its build tree):
+    /// they exist only after the definition is read, so a property of the definition that names
+    /// one gets an empty string (a configure flag <c>--prefix=</c>).
+    /// </summary>
+    public string[] DerivedProperties { get; set; } = [];
+
     [Output] public string FullName { get; set; } = "";
 
     public override bool Execute()
@@ -112,6 +119,7 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
         }
 
         ValidateSplits();
+        ValidatePropertyReferences();
 
         foreach (var dependency in Dependencies)
         {
@@ -132,6 +140,27 @@ public sealed class ValidatePackage : Microsoft.Build.Utilities.Task
     }
 
     /// <summary>Each part a valid package name of its own, never the package's or its debug image's, with valid patterns and sibling dependencies.</summary>
+    private void ValidatePropertyReferences()
+    {
+        if (DerivedProperties.Length == 0) return;
+        PackageDefinition definition;
+        try
+        {
+            definition = PackageDefinition.Read(DefinitionFile);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return; // MSBuild read it: whatever this reader cannot, it has no properties to check
+        }
+        var setHere = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // a definition may set one itself, then read it
+        foreach (var (property, value) in definition.Properties)
+        {
+            foreach (var derived in DerivedProperties.Where(d => !setHere.Contains(d) && value.Contains("$(" + d + ")", StringComparison.OrdinalIgnoreCase)))
+                Log.LogError(Messages.PropertyReadsDerivedValue, DefinitionFile, property, null, property, derived);
+            setHere.Add(property);
+        }
+    }
+
     private void ValidateSplits()
     {
         var names = Splits.Select(s => s.ItemSpec).Append(PackageName).ToHashSet(StringComparer.Ordinal);

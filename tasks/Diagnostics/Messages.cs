@@ -30,6 +30,7 @@ public static class Messages
     public static readonly Message PathOutsideArtifacts = new("DST1015", "the definition's values make the path '{0}', which leaves {1}; names, versions and revisions may not contain '/' or '..'");
     public static readonly Message InvalidSourceSubdirectory = new("DST1016", "<SourceSubdirectory> '{0}' must be a relative path below the source tree, without '..'");
     public static readonly Message InvalidSplit = new("DST1017", "split '{0}': {1}");
+    public static readonly Message PropertyReadsDerivedValue = new("DST1018", "<{0}> reads $({1}), which the SDK makes from this definition only after reading it: here it is empty. Write $({1}) in the item that needs it (a BuildStep's Command, …), not in a property");
 
     // DST2xxx: sources.
     public static readonly Message SourceUnavailable = new("DST2001", "cannot fetch source '{0}' (sha256 {1}); origins tried:{2}");

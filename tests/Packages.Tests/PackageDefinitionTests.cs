@@ -31,6 +31,28 @@ public sealed class PackageDefinitionTests
     }
 
     [TestMethod]
+    public void ReadGivesEveryPropertyAsWrittenAndTheNameAndRevisionFromThem()
+    {
+        using var temp = new TempDirectory("definition");
+        // Elements written back to back (no whitespace between them) are each read.
+        File.WriteAllText(temp["x.distpkg"], """
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup><PackageName>zsh</PackageName><Revision>3</Revision></PropertyGroup>
+              <PropertyGroup>
+                <Flags>--prefix=$(DistriPrefix)</Flags>
+              </PropertyGroup>
+            </Project>
+            """);
+
+        var definition = PackageDefinition.Read(temp["x.distpkg"]);
+
+        Assert.AreEqual("zsh", definition.Name);
+        Assert.AreEqual(3, definition.Revision);
+        CollectionAssert.AreEqual(new[] { "PackageName=zsh", "Revision=3", "Flags=--prefix=$(DistriPrefix)" },
+            definition.Properties.Select(p => $"{p.Key}={p.Value}").ToArray());
+    }
+
+    [TestMethod]
     public void FindLineIsWhereTheElementWithThatIncludeIsWritten()
     {
         using var temp = new TempDirectory("definition");

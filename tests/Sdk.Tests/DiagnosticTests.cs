@@ -73,6 +73,24 @@ public sealed class DiagnosticTests
     }
 
     [TestMethod]
+    public void APropertyReadingThePrefixIsDST1018AtItsLineNotAnEmptyPrefix()
+    {
+        using var f = new PackageFixture();
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+                <MyConfigureFlags>--prefix=$(DistriPrefix) --enable-x</MyConfigureFlags>
+              </PropertyGroup>
+              <ItemGroup>
+                {Source(f.MakeTinyTarball())}
+              </ItemGroup>
+            </Project>
+            """);
+        AssertErrorAt(result, "DST1018", project, 4, "MyConfigureFlags", "$(DistriPrefix)");
+    }
+
+    [TestMethod]
     public void UnknownDependencyIsDST1005AtTheDependencyLine()
     {
         using var f = new PackageFixture();
@@ -115,9 +133,7 @@ public sealed class DiagnosticTests
     public void UnreachableSourceWithNoFallbackIsDST2001NamingEveryOrigin()
     {
         using var f = new PackageFixture();
-        var fakeApt = Path.Combine(f.Root, "apt-get");
-        File.WriteAllText(fakeApt, "#!/bin/sh\necho 'E: Unable to find a source package' >&2\nexit 100\n");
-        File.SetUnixFileMode(fakeApt, (UnixFileMode)0b111_101_101);
+        var fakeApt = f.WriteScript("apt-get", "echo 'E: Unable to find a source package' >&2\nexit 100\n");
         var project = f.WritePackage("gone", $"""
             <Project Sdk="Distri.Sdk">
               <PropertyGroup>
