@@ -13,10 +13,10 @@ namespace Sdk.Tests;
 [TestClass]
 public sealed class BuildEnvironmentIntegrationTests
 {
-    private const string Ncurses = "ncurses-amd64-6.4-1";
-    private const string NcursesDev = "ncurses-dev-amd64-6.4-1";
-    private const string Zsh = "zsh-amd64-5.9-1";
-    private const string Less = "less-amd64-590-1";
+    private const string Ncurses = "ncurses-amd64-6.4-2";
+    private const string NcursesDev = "ncurses-dev-amd64-6.4-2";
+    private const string Zsh = "zsh-amd64-5.9-2";
+    private const string Less = "less-amd64-590-2";
 
     private static readonly Lazy<Distribution> Built = new(Distribution.Build, LazyThreadSafetyMode.ExecutionAndPublication);
 

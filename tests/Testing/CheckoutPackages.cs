@@ -1,17 +1,21 @@
 namespace Distri.Testing;
 
 /// <summary>
-/// Packages of this checkout's pkgs/ built once into its own artifacts/repo/pkg (`dotnet build
-/// pkgs/NAME`, a no-op when current) and shared by every test that needs them: the seed, and the
-/// tools the meson, python and perl builders run (python3, meson, ninja, perl). Tests read them
-/// from there as their toolchain repository (<see cref="SeedToolchain.Property"/>) instead of
-/// building them into each temp repository. The first build of python3 or perl takes long.
+/// Packages of this checkout's pkgs/ built once on the seed toolchain (`dotnet build pkgs/NAME
+/// -p:DistriToolchain=seed`, a no-op when current) and shared by every test that needs them: the
+/// seed, and the tools the meson, python and perl builders run (python3, meson, ninja, perl). Tests
+/// read them from there as their toolchain repository (<see cref="SeedToolchain.Property"/>)
+/// instead of building them into each temp repository. They live in artifacts/on-seed, apart from
+/// the distribution's artifacts/repo: the same full names built on the distri toolchain are other
+/// bytes, and a full name is immutable. The first build of python3 or perl takes long.
 /// </summary>
 public static class CheckoutPackages
 {
     private static readonly Dictionary<string, Lazy<ExternalTool.Result>> Builds = [];
 
-    public static string Repository { get; } = System.IO.Path.Combine(RepoPaths.Root, "artifacts", "repo", "pkg") + "/";
+    public static string Repository { get; } = System.IO.Path.Combine(ArtifactsDirectory, "repo", "pkg") + "/";
+
+    private static string ArtifactsDirectory => System.IO.Path.Combine(RepoPaths.Root, "artifacts", "on-seed");
 
     /// <summary>
     /// Builds each package if needed; a failed build throws with the end of its output. Under CI
@@ -51,7 +55,8 @@ public static class CheckoutPackages
         Directory.CreateDirectory(System.IO.Path.Combine(RepoPaths.Root, "artifacts"));
         // Test assemblies run in parallel processes: one builds, the others wait and find it current.
         return ExternalTool.Run("flock", [System.IO.Path.Combine(RepoPaths.Root, "artifacts", ".checkout-packages.lock"),
-                "dotnet", "build", project, "-nologo", "-v:m", "-nodeReuse:false", "-p:DistriSkipTasksBuild=true"],
+                "dotnet", "build", project, "-nologo", "-v:m", "-nodeReuse:false", "-p:DistriSkipTasksBuild=true", "-p:DistriToolchain=seed",
+                $"-p:DistriArtifactsDir={ArtifactsDirectory}/", $"-p:DistriSourcesDir={System.IO.Path.Combine(RepoPaths.Root, "artifacts", "sources")}/"],
             System.IO.Path.GetDirectoryName(project),
             new Dictionary<string, string> { ["MSBUILDDISABLENODEREUSE"] = "1", ["DistriSkipPrereqs"] = "true", ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" },
             TimeSpan.FromMinutes(120));
