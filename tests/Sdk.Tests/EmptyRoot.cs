@@ -13,7 +13,7 @@ internal static class EmptyRoot
     /// <summary>Links every image and meta of the repositories into <paramref name="store"/> (first one wins a name).</summary>
     public static void LinkStore(string store, params string[] repositories)
     {
-        foreach (var repository in repositories)
+        foreach (var repository in repositories.Where(Directory.Exists))
             foreach (var file in Directory.EnumerateFiles(repository, "*-amd64-*"))
                 if (!File.Exists(Path.Combine(store, Path.GetFileName(file))))
                     File.CreateSymbolicLink(Path.Combine(store, Path.GetFileName(file)), file);
