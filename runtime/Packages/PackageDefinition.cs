@@ -85,6 +85,9 @@ public sealed class PackageDefinition
         }
     }
 
+    /// <summary>The last literal value of its property <paramref name="name"/>, trimmed; null when not set.</summary>
+    public string? Property(string name) => Properties.LastOrDefault(p => p.Key == name).Value?.Trim();
+
     /// <summary>The revision as a number: 1 when absent; an error for a value that is not a literal integer.</summary>
     public int Revision => RevisionText is null ? 1
         : int.TryParse(RevisionText, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r

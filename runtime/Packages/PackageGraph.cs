@@ -4,15 +4,27 @@ namespace Distri.Packages;
 /// The packages of a distribution, <c>pkgs/&lt;name&gt;/&lt;name&gt;.distpkg</c>, and their dependency
 /// edges: what `distri bump --reverse`, `distri ci` and the build summary reason about. Names are
 /// the folder names (what a <c>Dependency</c> refers to); dependencies without a definition are kept
-/// as edges to unknown names and ignored by the walks.
+/// as edges to unknown names and ignored by the walks. Besides a definition's own dependencies, the
+/// SDK's: its toolchain and its builder's tools (<see cref="SdkDependencies"/>) — gcc is a
+/// dependency of every package built with it.
 /// </summary>
 public sealed class PackageGraph
 {
-    private PackageGraph(SortedDictionary<string, PackageDefinition> packages) => Packages = packages;
+    private readonly Dictionary<string, IReadOnlyList<string>> _dependencies;
+
+    private PackageGraph(SortedDictionary<string, PackageDefinition> packages, SdkDependencies sdk)
+    {
+        Packages = packages;
+        _dependencies = packages.ToDictionary(p => p.Key,
+            p => (IReadOnlyList<string>)[.. p.Value.Dependencies.Concat(sdk.Of(p.Value)).Distinct(StringComparer.Ordinal).Where(packages.ContainsKey)], StringComparer.Ordinal);
+    }
 
     public IReadOnlyDictionary<string, PackageDefinition> Packages { get; }
 
-    public static PackageGraph Load(string packagesDirectory)
+    /// <summary>The definitions in <paramref name="packagesDirectory"/>, with the SDK's edges when the SDK sits beside it (<c>pkgs/../sdk/Sdk</c>).</summary>
+    public static PackageGraph Load(string packagesDirectory) => Load(packagesDirectory, SdkDependencies.ForPackagesDirectory(packagesDirectory));
+
+    public static PackageGraph Load(string packagesDirectory, SdkDependencies sdk)
     {
         var packages = new SortedDictionary<string, PackageDefinition>(StringComparer.Ordinal);
         if (!Directory.Exists(packagesDirectory)) throw new DirectoryNotFoundException($"{packagesDirectory}: no such packages directory");
@@ -22,7 +34,7 @@ public sealed class PackageGraph
             var path = Path.Combine(folder, name + PackageDefinition.Extension);
             if (File.Exists(path)) packages[name] = PackageDefinition.Read(path);
         }
-        return new PackageGraph(packages);
+        return new PackageGraph(packages, sdk);
     }
 
     /// <summary>
@@ -34,8 +46,7 @@ public sealed class PackageGraph
         : Packages.Where(p => p.Value.Splits.Contains(name, StringComparer.Ordinal) || p.Value.Name + "-debug" == name).Select(p => p.Key).FirstOrDefault();
 
     /// <summary>The known direct dependencies of <paramref name="name"/>.</summary>
-    public IEnumerable<string> DependenciesOf(string name) =>
-        Packages.TryGetValue(name, out var p) ? p.Dependencies.Where(Packages.ContainsKey) : [];
+    public IEnumerable<string> DependenciesOf(string name) => _dependencies.GetValueOrDefault(name, []);
 
     /// <summary>Every package that depends on one of <paramref name="names"/>, directly or not (not the names themselves).</summary>
     public SortedSet<string> ReverseDependencies(IEnumerable<string> names)
