@@ -2,7 +2,7 @@
 # Install benchmark (issue 6): how fast `distri install` fills a store compared with the raw
 # limits (curl of the same files from the same server, cp of the same files) and with apt.
 # One command, everything in one run, ratios printed at the end. Run as root on Debian 12:
-#   bench/install/run.sh [--no-apt] [--mb 600] [--work DIR]
+#   bench/install/run.sh [--no-apt] [--mb 600] [--work DIR] [--distri PATH]
 # Part 2 (apt) downloads qemu-system-x86 into a scratch cache and times apt-get install from it
 # inside a private mount namespace over an overlay of / (this machine is not changed); pass
 # --no-apt to skip it.
@@ -13,25 +13,32 @@ repo_root=$(cd "$here/../.." && pwd)
 target_mb=600
 with_apt=1
 work=""
+distri_path=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-apt) with_apt=0 ;;
     --mb) target_mb=$2; shift ;;
     --work) work=$2; shift ;;
-    *) echo "usage: $0 [--no-apt] [--mb N] [--work DIR]" >&2; exit 2 ;;
+    --distri) distri_path=$2; shift ;;
+    *) echo "usage: $0 [--no-apt] [--mb N] [--work DIR] [--distri PATH]" >&2; exit 2 ;;
   esac
   shift
 done
+[ -x /usr/bin/time ] || { echo "bench/install: needs /usr/bin/time (Debian package 'time') to report CPU times" >&2; exit 1; }
 work=${work:-$(mktemp -d /var/tmp/distri-bench-install.XXXXXX)}
 mkdir -p "$work"
+rm -f "$work"/cpu.*
 export MSBUILDDISABLENODEREUSE=1 DistriSkipPrereqs=true DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
-# The shipped binary (ReadyToRun, made by build.proj) when it exists; else a Release build.
-if [ -x "$repo_root/artifacts/bin/distri" ]; then
+# --distri (another build, to compare two side by side); else the shipped binary (ReadyToRun,
+# made by build.proj) when it exists; else a Release build.
+if [ -n "$distri_path" ]; then
+  distri=("$distri_path")
+elif [ -x "$repo_root/artifacts/bin/distri" ]; then
   distri=("$repo_root/artifacts/bin/distri")
 else
   echo "== building distri (Release)"
@@ -39,6 +46,7 @@ else
   distri=(dotnet "$repo_root/runtime/Cli/bin/Release/net10.0/distri.dll")
 fi
 echo "== using ${distri[*]}"
+echo "   load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 now() { date +%s.%N; }
 # mbps BYTES SECONDS
@@ -72,12 +80,26 @@ start_export() { # DIR
 
 stop_export() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
-# time_install REPO_BASE NAMES... -> seconds of one install into an empty store (summary on stderr)
+# The CPU time both sides spend explains the wall times on a loaded machine: on two cores shared
+# with other work, wall time follows CPU time. cpu_of LABEL COMMAND... runs COMMAND and appends
+# "<its user+system s> <the server's user+system s meanwhile>" to $work/cpu.LABEL.
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$server_pid/stat"; }
+cpu_of() {
+  local label=$1 s0 s1; shift
+  s0=$(server_cpu)
+  /usr/bin/time -f '%U %S' -o "$work/time.out" "$@"
+  s1=$(server_cpu)
+  awk -v s0="$s0" -v s1="$s1" '{ printf "%.2f %.2f\n", $1 + $2, s1 - s0 }' "$work/time.out" >> "$work/cpu.$label"
+}
+# cpu_line LABEL -> "X s (server Y s)" of the run that used the least CPU in all
+cpu_line() { awk '{ print $1 + $2, $1, $2 }' "$work/cpu.$1" | sort -n | head -1 | awk '{ printf "%.2f s (server %.2f s)", $2, $3 }'; }
+
+# time_install LABEL REPO_BASE NAMES... -> seconds of one install into an empty store (summary on stderr)
 time_install() {
-  local base=$1 t0 t1; shift
+  local label=$1 base=$2 t0 t1; shift 2
   rm -rf "$work/root"
   t0=$(now)
-  "${distri[@]}" install --root "$work/root" --repo "$base" "$@" > "$work/install.log"
+  cpu_of "$label" "${distri[@]}" install --root "$work/root" --repo "$base" "$@" > "$work/install.log"
   t1=$(now)
   tail -1 "$work/install.log" >&2
   elapsed "$t0" "$t1"
@@ -112,11 +134,11 @@ start_export "$repo1"
 urls=(); for f in "${files[@]}"; do urls+=(-o "$work/curl/$(basename "$f")" "$base/pkg/$(basename "$f")"); done
 t_distri=999999; t_curl=999999; t_cp=999999
 for _ in 1 2 3; do
-  t_distri=$(min "$t_distri" "$(time_install "$base" "${names[@]}")")
+  t_distri=$(min "$t_distri" "$(time_install distri "$base" "${names[@]}")")
   rm -rf "$work/root"
   # curl: the same files from the same server, 16 at a time like distri's default.
   rm -rf "$work/curl"; mkdir -p "$work/curl"
-  t0=$(now); curl -sS --no-progress-meter --fail --parallel --parallel-max 16 "${urls[@]}"; t1=$(now)
+  t0=$(now); cpu_of curl curl -sS --no-progress-meter --fail --parallel --parallel-max 16 "${urls[@]}"; t1=$(now)
   t_curl=$(min "$t_curl" "$(elapsed "$t0" "$t1")")
   rm -rf "$work/curl"
   rm -rf "$work/cp"; mkdir -p "$work/cp"
@@ -129,6 +151,7 @@ stop_export
 printf '   distri install : %8.2f s  %8s MB/s\n' "$t_distri" "$(mbps "$bytes" "$t_distri")"
 printf '   curl (raw HTTP): %8.2f s  %8s MB/s\n' "$t_curl" "$(mbps "$bytes" "$t_curl")"
 printf '   cp             : %8.2f s  %8s MB/s\n' "$t_cp" "$(mbps "$bytes" "$t_cp")"
+echo "   CPU, user + system: distri install $(cpu_line distri), curl $(cpu_line curl)"
 r_curl=$(ratio "$t_curl" "$t_distri"); r_cp=$(ratio "$t_cp" "$t_distri")
 
 ############################################################################################
@@ -148,10 +171,10 @@ start_export "$repo1z"
 zurls=(); for f in "${files[@]}"; do zurls+=(-o "$work/curl/$(basename "$f")" "$base/pkg/$(basename "$f")"); done
 t_distri_z=999999; t_curl_z=999999
 for _ in 1 2 3; do
-  t_distri_z=$(min "$t_distri_z" "$(time_install "$base" "${names[@]}")")
+  t_distri_z=$(min "$t_distri_z" "$(time_install distri-z "$base" "${names[@]}")")
   rm -rf "$work/root"
   rm -rf "$work/curl"; mkdir -p "$work/curl"
-  t0=$(now); curl -sS --no-progress-meter --fail --compressed --parallel --parallel-max 16 "${zurls[@]}"; t1=$(now)
+  t0=$(now); cpu_of curl-z curl -sS --no-progress-meter --fail --compressed --parallel --parallel-max 16 "${zurls[@]}"; t1=$(now)
   t_curl_z=$(min "$t_curl_z" "$(elapsed "$t0" "$t1")")
   cmp -s "$work/curl/$(basename "${files[0]}")" "${files[0]}" || { echo "bench/install: curl --compressed did not decode to the image" >&2; exit 1; }
   rm -rf "$work/curl"
@@ -159,6 +182,7 @@ done
 stop_export
 printf '   distri install (ZstdSharp)     : %8.2f s  %8s MB/s\n' "$t_distri_z" "$(mbps "$bytes" "$t_distri_z")"
 printf '   curl --compressed (libzstd)    : %8.2f s  %8s MB/s\n' "$t_curl_z" "$(mbps "$bytes" "$t_curl_z")"
+echo "   CPU, user + system: distri install $(cpu_line distri-z), curl $(cpu_line curl-z)"
 r_curl_z=$(ratio "$t_curl_z" "$t_distri_z")
 
 ############################################################################################
@@ -209,7 +233,7 @@ if [ $with_apt -eq 1 ]; then
 
     start_export "$repo2"
     t_distri2=999999
-    for _ in 1 2 3; do t_distri2=$(min "$t_distri2" "$(time_install "$base" "${names2[@]}")"); done
+    for _ in 1 2 3; do t_distri2=$(min "$t_distri2" "$(time_install distri-apt "$base" "${names2[@]}")"); done
     rm -rf "$work/root"
     stop_export
     # Both rates over the same content: the unpacked payload as distri images.
@@ -219,7 +243,7 @@ if [ $with_apt -eq 1 ]; then
   fi
 fi
 
-echo "== ratios (higher is better for distri)"
+echo "== ratios (higher is better for distri); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "   distri / curl raw HTTP : ${r_curl}x   (target >= 0.8x of the raw copy)"
 echo "   distri / cp            : ${r_cp}x"
 echo "   distri / curl, zstd    : ${r_curl_z}x   (managed zstd + sha256 against libzstd, same .zst bodies)"
