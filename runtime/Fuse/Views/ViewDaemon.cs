@@ -58,7 +58,8 @@ public static class ViewDaemon
         }
         File.WriteAllText(ViewProtocol.PidFile(directory), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
 
-        var views = new ServedViews(directory, options, Log);
+        using var images = new SharedImages();
+        var views = new ServedViews(directory, options, images, Log);
         var socketPath = ViewProtocol.SocketPath(directory);
         File.Delete(socketPath); // a dead daemon's: the life lock was free
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -96,11 +97,23 @@ public static class ViewDaemon
         }
         // New requests find no socket (and start a new daemon once the life lock is free); then the views go.
         listener.Close();
-        File.Delete(socketPath);
+        TryDelete(socketPath);
         views.StopAll();
-        File.Delete(ViewProtocol.PidFile(directory));
+        TryDelete(ViewProtocol.PidFile(directory));
         Log("exiting");
         return 0;
+    }
+
+    // The directory may be gone (removed under the daemon): exiting goes on all the same.
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 
     // Often enough to notice an idle period ending and owners leaving without spinning.
@@ -185,7 +198,7 @@ public static class ViewDaemon
     }
 
     /// <summary>The views served now, by mount point; every change under one lock, the views file kept up to date.</summary>
-    private sealed class ServedViews(string directory, ViewDaemonOptions options, Action<string> log)
+    private sealed class ServedViews(string directory, ViewDaemonOptions options, SharedImages images, Action<string> log)
     {
         private readonly Dictionary<string, View> _views = new(StringComparer.Ordinal);
         private DateTime _emptySince = DateTime.UtcNow;
@@ -218,7 +231,7 @@ public static class ViewDaemon
                 if (_views.Remove(mountPoint, out var earlier)) earlier.Dispose();
                 // A dead daemon's mount, or anything else left there.
                 if (MountTable.IsMounted(mountPoint)) MountTable.Detach(mountPoint);
-                var view = View.Mount(registration, mountPoint, packages, owner, options.MaxThreads, log);
+                var view = View.Mount(registration, mountPoint, packages, owner, images, options.MaxThreads, log);
                 _views[mountPoint] = view;
                 WriteViewsFile();
             }
@@ -252,11 +265,18 @@ public static class ViewDaemon
                     if (_views.Count == 0) _emptySince = DateTime.UtcNow;
                     WriteViewsFile();
                 }
+                // The directory was removed (rm -rf artifacts): no build can reach this daemon any more.
+                if (!File.Exists(ViewProtocol.SocketPath(directory)))
+                {
+                    log($"{ViewProtocol.SocketPath(directory)} is gone");
+                    _exiting = true;
+                }
                 if (_views.Count == 0 && DateTime.UtcNow - _emptySince >= options.IdleExit)
                 {
                     log($"no view for {options.IdleExit.TotalSeconds:0.#} s");
                     _exiting = true;
                 }
+                images.Trim();
                 return _exiting;
             }
         }
@@ -277,8 +297,17 @@ public static class ViewDaemon
             }
         }
 
-        private void WriteViewsFile() =>
-            AtomicFile.WriteIfChanged(ViewProtocol.ViewsFile(directory), string.Concat(_views.Keys.Order(StringComparer.Ordinal).Select(m => m + "\n")));
+        private void WriteViewsFile()
+        {
+            try
+            {
+                AtomicFile.WriteIfChanged(ViewProtocol.ViewsFile(directory), string.Concat(_views.Keys.Order(StringComparer.Ordinal).Select(m => m + "\n")));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                log($"cannot write {ViewProtocol.ViewsFile(directory)} (a replacement would not know these mounts): {e.Message}");
+            }
+        }
 
         private static string Validate(ViewRegistration registration, out HashSet<string> packages, out ProcessIdentity owner)
         {
@@ -304,12 +333,14 @@ public static class ViewDaemon
     private sealed class View : IDisposable
     {
         private readonly FuseSession _session;
+        private readonly StoreScanner _scanner;
         private readonly Thread _loop;
         private readonly Action<string> _log;
 
-        private View(FuseSession session, Thread loop, ProcessIdentity owner, Action<string> log)
+        private View(FuseSession session, StoreScanner scanner, Thread loop, ProcessIdentity owner, Action<string> log)
         {
             _session = session;
+            _scanner = scanner;
             _loop = loop;
             Owner = owner;
             _log = log;
@@ -317,10 +348,11 @@ public static class ViewDaemon
 
         public ProcessIdentity Owner { get; }
 
-        public static View Mount(ViewRegistration registration, string mountPoint, HashSet<string> packages, ProcessIdentity owner, int maxThreads, Action<string> log)
+        public static View Mount(ViewRegistration registration, string mountPoint, HashSet<string> packages, ProcessIdentity owner, SharedImages images, int maxThreads, Action<string> log)
         {
             void ViewLog(string message) => log($"{mountPoint}: {message}");
-            var fileSystem = new RoFileSystem(new StoreScanner(registration.Store, packages, ViewLog), [registration.Self], ViewLog);
+            var scanner = new StoreScanner(registration.Store, packages, ViewLog, images);
+            var fileSystem = new RoFileSystem(scanner, [registration.Self], ViewLog);
             // Root mounts directly (mount(2)); this daemon unmounts its views itself, and its
             // replacement detaches what a killed one left (the views file).
             var session = FuseSession.Mount(fileSystem, mountPoint, RoDaemon.MountOptions(autoUnmount: LibC.EffectiveUserId != 0));
@@ -328,7 +360,7 @@ public static class ViewDaemon
             var loop = new Thread(() => session.Run(maxThreads)) { Name = "fuse loop " + registration.Self, IsBackground = true };
             loop.Start();
             ViewLog($"{packages.Count} packages and {registration.Self}, for pid {owner.ProcessId}");
-            return new View(session, loop, owner, log);
+            return new View(session, scanner, loop, owner, log);
         }
 
         public void Dispose()
@@ -336,8 +368,14 @@ public static class ViewDaemon
             _session.Stop();
             // A busy mount was detached lazily; its loop threads may sit in read() until its last
             // user leaves, so the session is left to them rather than destroyed under them.
-            if (_loop.Join(TimeSpan.FromSeconds(3))) _session.Dispose();
-            else _log($"{_session.MountPoint} was still in use; detached it");
+            if (!_loop.Join(TimeSpan.FromSeconds(3)))
+            {
+                _log($"{_session.MountPoint} was still in use; detached it");
+                return;
+            }
+            _session.Dispose();
+            _scanner.CloseAll(); // back to the shared images, open for the next build
+
         }
     }
 }

@@ -74,10 +74,10 @@ internal sealed class ViewDaemonFixture : IDisposable
     {
         try
         {
-            if (DaemonProcess is { } pid)
+            if (DaemonProcess is { } pid && ProcessIdentity.Of(pid) is { } daemon)
             {
                 LibC.Signal(pid, LibC.SIGKILL);
-                RoMount.Eventually(() => !Directory.Exists($"/proc/{pid}"), TimeSpan.FromSeconds(10));
+                RoMount.Eventually(() => !daemon.IsAlive, TimeSpan.FromSeconds(10));
             }
         }
         finally

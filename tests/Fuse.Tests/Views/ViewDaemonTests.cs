@@ -117,6 +117,25 @@ public sealed class RegisteringViews
     }
 
     [TestMethod]
+    public void AViewOfAnImageReplacedSinceAnEarlierViewShowsTheNewImage()
+    {
+        Requires.Fuse();
+        using var views = new ViewDaemonFixture("replaced");
+        views.Store.Add("alpha-amd64-1-1", ("bin/alpha", "first build"));
+        var environment = views.Environment("build");
+        var view = views.Register(environment, "self-amd64-1-1", "alpha-amd64-1-1");
+        Assert.AreEqual("first build", File.ReadAllText(Path.Combine(view, "bin/alpha")));
+        BuildView.Stop(environment, views.Service);
+
+        // Rebuilt under the same name: the daemon keeps images open between builds, by file identity.
+        views.Store.Remove("alpha-amd64-1-1");
+        views.Store.Add("alpha-amd64-1-1", ("bin/alpha", "second build"));
+        view = views.Register(environment, "self-amd64-1-1", "alpha-amd64-1-1");
+
+        Assert.AreEqual("second build", File.ReadAllText(Path.Combine(view, "bin/alpha")), views.Log);
+    }
+
+    [TestMethod]
     public void ARefusedRegistrationIsAnErrorAndTheDaemonServesOn()
     {
         Requires.Fuse();
@@ -147,9 +166,25 @@ public sealed class ViewDaemonLifetime
 
         BuildView.Stop(environment, views.Service);
 
-        Assert.IsTrue(RoMount.Eventually(() => !Directory.Exists($"/proc/{pid}"), TimeSpan.FromSeconds(30)), views.Log);
+        Assert.IsTrue(RoMount.Eventually(() => ProcessIdentity.Of(pid) is not { IsAlive: true }, TimeSpan.FromSeconds(30)), views.Log);
         Assert.IsFalse(File.Exists(ViewProtocol.SocketPath(views.Service.Directory)), "the socket is removed");
         StringAssert.Contains(views.Log, "no view for 1 s");
+    }
+
+    [TestMethod]
+    public void ADaemonWhoseDirectoryWasRemovedExits()
+    {
+        Requires.Fuse();
+        using var views = new ViewDaemonFixture("removed");
+        views.AddPackage("alpha-amd64-1-1");
+        var environment = views.Environment("build");
+        views.Register(environment, "self-amd64-1-1", "alpha-amd64-1-1");
+        var daemon = ProcessIdentity.Of(views.DaemonProcess!.Value)!.Value;
+
+        Directory.Delete(views.Service.Directory, recursive: true); // rm -rf artifacts
+
+        Assert.IsTrue(RoMount.Eventually(() => !daemon.IsAlive, TimeSpan.FromSeconds(60)), "no build can reach it any more");
+        Assert.IsFalse(MountTable.IsMounted(BuildView.MountPoint(environment)), "its views went with it");
     }
 
     [TestMethod]
@@ -196,7 +231,7 @@ public sealed class ViewDaemonLifetime
         var leftView = views.Register(left, "left-amd64-1-1", "alpha-amd64-1-1");
         var old = views.DaemonProcess!.Value;
         LibC.Signal(old, LibC.SIGKILL);
-        Assert.IsTrue(RoMount.Eventually(() => !Directory.Exists($"/proc/{old}"), TimeSpan.FromSeconds(30)));
+        Assert.IsTrue(RoMount.Eventually(() => ProcessIdentity.Of(old) is not { IsAlive: true }, TimeSpan.FromSeconds(30)));
         Assert.IsTrue(File.Exists(ViewProtocol.SocketPath(views.Service.Directory)), "kill -9 leaves the socket");
         Assert.IsTrue(MountTable.IsMounted(leftView) && !BuildView.IsServed(leftView), "and a dead mount");
 
@@ -220,7 +255,7 @@ public sealed class ViewDaemonLifetime
 
         var view = views.Register(views.Environment("next"), "next-amd64-1-1", "alpha-amd64-1-1");
 
-        Assert.IsTrue(RoMount.Eventually(() => !Directory.Exists($"/proc/{old}"), TimeSpan.FromSeconds(30)), "the hung daemon was killed");
+        Assert.IsTrue(RoMount.Eventually(() => ProcessIdentity.Of(old) is not { IsAlive: true }, TimeSpan.FromSeconds(30)), "the hung daemon was killed");
         Assert.AreEqual("alpha", File.ReadAllText(Path.Combine(view, "bin/alpha")), views.Log);
     }
 }
