@@ -57,8 +57,11 @@ dotnet bench/buildenv/SetupTime/bin/Release/net10.0/SetupTime.dll "$store" "$wor
 if command -v hyperfine >/dev/null; then
   mkdir -p "$work/dest" "$work/src"
   spec_only="$work/only.json"
-  printf '{ "self": "bench-amd64-1-1", "destination": "%s", "writable": ["%s"] }\n' "$work/dest" "$work/src" > "$spec_only"
-  mapfile -t bw < <("${DISTRI[@]}" sandbox --spec "$spec_only" --dry-run -- true | xargs -n1 printf '%s\n')
+  # The host's /usr stands in for a toolchain: the sandbox shows nothing of the host otherwise, not even `true`.
+  printf '{ "self": "bench-amd64-1-1", "destination": "%s", "writable": ["%s"], "readOnly": { "/usr": "/usr" },
+    "symlinks": { "/bin": "usr/bin", "/lib": "usr/lib", "/lib64": "usr/lib64" } }\n' "$work/dest" "$work/src" > "$spec_only"
+  # Run from the bound source directory: bwrap changes into the working directory inside.
+  mapfile -t bw < <(cd "$work/src" && "${DISTRI[@]}" sandbox --spec "$spec_only" --dry-run -- true | xargs -n1 printf '%s\n')
   hyperfine -N --warmup 3 --runs 30 \
     -n bwrap "${bw[*]}" \
     -n "unshare+mount" "unshare -m -n -i -u -p -f --mount-proc=/proc sh -c 'mount --make-rprivate / && mount -t tmpfs none /mnt && mount --bind $work/dest /mnt && mount -o remount,bind,ro /mnt && exec true'" \
