@@ -13,9 +13,9 @@ namespace Distri.Cli.Commands;
 /// <c>distri shell [DIR|NAME] [-c COMMAND]</c>: a shell in a package's build sandbox after its
 /// build ended (a failed one, typically: its tree stays until the next build) — the same
 /// <c>/ro</c> view of the same closure (registered again with the view daemon over the store of
-/// links the build left, and unregistered afterwards), the same launcher, user and environment as its steps had. What
-/// <c>nix develop</c> is to a derivation; a command rather than an MSBuild target because MSBuild
-/// gives the tools it runs no terminal.
+/// links the build left, and unregistered afterwards), the same launcher, user and environment
+/// as its steps had. What <c>nix develop</c> is to a derivation; a command rather than an MSBuild
+/// target because MSBuild gives the tools it runs no terminal.
 /// </summary>
 internal static class ShellCommand
 {
