@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using CliWrap;
 using Distri.Linux;
 
@@ -45,7 +44,7 @@ public static class BuildView
         var mountPoint = Path.GetFullPath(MountPoint(environmentDirectory));
         Directory.CreateDirectory(mountPoint);
         var registration = new ViewRegistration(mountPoint, Path.GetFullPath(store), [.. packages], self, owner.ToString());
-        var request = ViewProtocol.Register + " " + JsonSerializer.Serialize(registration, ViewProtocol.Json);
+        var request = ViewProtocol.Register + " " + ViewProtocol.Serialize(registration);
         if (Answered(Ask(service, request))) return;
 
         ViewProtocol.CreateDirectory(service.Directory);

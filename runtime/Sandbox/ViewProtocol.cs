@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
+using System.Text.Json.Serialization;
+
 namespace Distri.Sandbox;
 
 /// <summary>One build's view as the view daemon serves it: the closure's packages of a store, and the build's own directory, mounted at <see cref="MountPoint"/>.</summary>
@@ -44,7 +46,11 @@ public static class ViewProtocol
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>A registration as its request carries it.</summary>
+    public static string Serialize(ViewRegistration registration) => JsonSerializer.Serialize(registration, ViewJson.Default.ViewRegistration);
+
+    /// <exception cref="JsonException">Not a registration.</exception>
+    public static ViewRegistration? Deserialize(string json) => JsonSerializer.Deserialize(json, ViewJson.Default.ViewRegistration);
 
     /// <summary>
     /// Sends one request line and returns the answer line; null when no daemon answers there
@@ -89,3 +95,11 @@ public static class ViewProtocol
         }
     }
 }
+
+/// <summary>
+/// Generated (de)serialization: each build's registration is made in a fresh task host and read
+/// by a daemon that may have just started, where reflection-based JSON would first warm up.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ViewRegistration))]
+internal sealed partial class ViewJson : JsonSerializerContext;

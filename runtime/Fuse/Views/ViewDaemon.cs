@@ -189,7 +189,7 @@ public static class ViewDaemon
     {
         try
         {
-            return JsonSerializer.Deserialize<ViewRegistration>(json, ViewProtocol.Json) ?? throw new InvalidDataException("empty registration");
+            return ViewProtocol.Deserialize(json) ?? throw new InvalidDataException("empty registration");
         }
         catch (JsonException e)
         {
