@@ -112,11 +112,13 @@ public static class RoDaemon
         }
     }
 
-    private static string MountOptions()
+    /// <param name="autoUnmount">Let fusermount3 unmount when the daemon dies. libfuse then always mounts
+    /// through that setuid helper (a fork and exec, a few ms), even as root, where mount(2) is direct.</param>
+    internal static string MountOptions(bool autoUnmount = true)
     {
         // Only root may let other users in without user_allow_other in /etc/fuse.conf; /ro is for everyone.
         var allowOther = LibC.EffectiveUserId == 0 ? ",allow_other" : "";
-        return "ro,auto_unmount,default_permissions,fsname=distri,subtype=distri" + allowOther;
+        return "ro," + (autoUnmount ? "auto_unmount," : "") + "default_permissions,fsname=distri,subtype=distri" + allowOther;
     }
 
     /// <summary>The first reason we cannot mount, as one clear message, or null.</summary>

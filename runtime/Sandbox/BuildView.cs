@@ -1,16 +1,31 @@
 using System.Diagnostics;
 using CliWrap;
-using System.Text;
 using Distri.Linux;
 
 namespace Distri.Sandbox;
 
+/// <summary>Where the view daemon of an artifacts directory lives and how to start one.</summary>
+/// <param name="Directory">The daemon's directory: its socket, locks, pid, log and list of views.</param>
+/// <param name="DistriCommand">How to run <c>distri</c> (a path, or <c>dotnet …/distri.dll</c>).</param>
+public sealed record ViewService(string Directory, IReadOnlyList<string> DistriCommand)
+{
+    /// <summary>Absolute, without a trailing slash: the daemon's command line names it so, and a hung one is found by it.</summary>
+    public string Directory { get; init; } = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Directory));
+
+    /// <summary>How long the daemon stays up with no view registered; then it exits and a later build starts it again.</summary>
+    public TimeSpan IdleExit { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a request (a registration: one mount) may take before the daemon counts as hung and is replaced.</summary>
+    public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
 /// <summary>
-/// The filtered /ro of one build: a <c>distri fuse --pkgs CLOSURE --extra-dir SELF</c> daemon
-/// over the store of links in <c>&lt;env&gt;/store</c>, mounted in <c>&lt;env&gt;/ro</c>, tracked by a
-/// pid file so that the cleanup target, or the next build after a cancelled one, can stop it and
-/// make sure the mount is gone. <c>distri shell</c> starts it again over the same store after the
-/// build ended.
+/// The filtered /ro of one build, mounted at <c>&lt;env&gt;/ro</c>: a view registered with the long-lived
+/// view daemon of the artifacts directory (<c>distri fuse --views DIR</c>, docs/build-environments.md)
+/// over the store of links in <c>&lt;env&gt;/store</c>. Registering is one socket round trip; the
+/// first build that finds no daemon answering starts one (under a file lock, so parallel builds
+/// start one between them) and replaces a dead or hung one. The cleanup target unregisters the
+/// view; <c>distri shell</c> registers it again after the build ended.
 /// </summary>
 public static class BuildView
 {
@@ -18,107 +33,166 @@ public static class BuildView
 
     /// <summary>The view's store: links to exactly the closure's images and metas.</summary>
     public static string StoreDirectory(string environmentDirectory) => Path.Combine(environmentDirectory, "store");
-    private static string PidFile(string environmentDirectory) => Path.Combine(environmentDirectory, "fuse.pid");
-    public static string LogFile(string environmentDirectory) => Path.Combine(environmentDirectory, "fuse.log");
 
     /// <summary>
-    /// Starts the daemon and returns once it printed <c>ready</c> (the mount is live). Its output
-    /// goes to a log file, not a pipe: the daemon outlives this task's process.
+    /// Registers the view and returns once it is mounted, starting or replacing the daemon when
+    /// none answers. The view lasts until <see cref="Stop"/>, or until <paramref name="owner"/> exits.
     /// </summary>
-    public static void Start(string environmentDirectory, IReadOnlyList<string> distriCommand, string store,
-        IEnumerable<string> packages, string self, TimeSpan timeout)
+    /// <exception cref="InvalidOperationException">The daemon refused the view, or a new daemon did not come up.</exception>
+    public static void Start(string environmentDirectory, ViewService service, string store, IEnumerable<string> packages, string self, ProcessIdentity owner)
     {
-        var mountPoint = MountPoint(environmentDirectory);
+        var mountPoint = Path.GetFullPath(MountPoint(environmentDirectory));
         Directory.CreateDirectory(mountPoint);
-        var log = LogFile(environmentDirectory);
-        File.WriteAllText(log, "");
-        // sh only redirects and execs, so the pid is the daemon's own; the daemon holds none of our
-        // pipes, and is left running when this task's process ends.
-        var daemon = Cli.Wrap("/bin/sh")
-            .WithArguments(["-c", "exec \"$@\" >>\"$0\" 2>&1 </dev/null", log, .. distriCommand,
-                "fuse", "--store", store, "--pkgs", string.Join(',', packages), "--extra-dir", self, mountPoint])
-            .WithValidation(CommandResultValidation.None)
-            .ExecuteAsync();
-        File.WriteAllText(PidFile(environmentDirectory), daemon.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var registration = new ViewRegistration(mountPoint, Path.GetFullPath(store), [.. packages], self, owner.ToString());
+        var request = ViewProtocol.Register + " " + ViewProtocol.Serialize(registration);
+        if (Answered(Ask(service, request))) return;
 
-        var clock = Stopwatch.StartNew();
-        while (true)
+        ViewProtocol.CreateDirectory(service.Directory);
+        using (FileLock.Acquire(ViewProtocol.StartLock(service.Directory), service.AnswerTimeout + TimeSpan.FromSeconds(30)))
         {
-            if (ReadyLine(log)) return;
-            if (daemon.Task.IsCompleted)
-                throw new InvalidOperationException($"distri fuse exited with {daemon.Task.Result.ExitCode} before the view was ready:\n{Tail(log)}");
-            if (clock.Elapsed > timeout)
+            // Another build may have started one while this one waited for the lock. A new daemon
+            // may still reach its idle exit before the registration (a tiny idle period on a
+            // loaded machine): then once more.
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                Stop(environmentDirectory);
-                throw new TimeoutException($"distri fuse was not ready after {timeout.TotalSeconds:0} s:\n{Tail(log)}");
+                if (Answered(Ask(service, request))) return;
+                Replace(service);
             }
-            Thread.Sleep(1);
+            throw new InvalidOperationException($"the new view daemon did not take the view:\n{Tail(ViewProtocol.LogFile(service.Directory))}");
         }
     }
 
-    /// <summary>
-    /// Starts the daemon again over the store a build left (every image there, and
-    /// <paramref name="self"/> as the build's own directory), as <see cref="Start"/> does.
-    /// </summary>
-    public static void Restart(string environmentDirectory, IReadOnlyList<string> distriCommand, string self, TimeSpan timeout)
+    /// <summary>Registers the view again over the store a build left (every image there, and <paramref name="self"/>), as <see cref="Start"/> does.</summary>
+    public static void Restart(string environmentDirectory, ViewService service, string self, ProcessIdentity owner)
     {
         var store = StoreDirectory(environmentDirectory);
         const string image = ".squashfs";
         var packages = Directory.EnumerateFileSystemEntries(store, "*" + image).Select(p => Path.GetFileName(p)[..^image.Length]).Order(StringComparer.Ordinal).ToList();
-        Start(environmentDirectory, distriCommand, store, packages, self, timeout);
+        Start(environmentDirectory, service, store, packages, self, owner);
     }
 
-    /// <summary>Stops the daemon (SIGTERM, then SIGKILL) and detaches any mount left; safe to call when nothing runs.</summary>
-    public static void Stop(string environmentDirectory)
+    /// <summary>Unregisters the view and detaches any mount left at its mount point; safe to call when nothing is served.</summary>
+    public static void Stop(string environmentDirectory, ViewService service)
     {
-        var pidFile = PidFile(environmentDirectory);
-        var mountPoint = MountPoint(environmentDirectory);
-        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && IsOurDaemon(pid, mountPoint))
-        {
-            LibC.Signal(pid, LibC.SIGTERM);
-            var clock = Stopwatch.StartNew();
-            while (Directory.Exists($"/proc/{pid}") && !IsZombie(pid) && clock.Elapsed < TimeSpan.FromSeconds(5))
-                Thread.Sleep(5);
-            if (Directory.Exists($"/proc/{pid}") && !IsZombie(pid)) LibC.Signal(pid, LibC.SIGKILL);
-        }
-        // The daemon died without unmounting: a lazy detach never blocks on a dead connection.
+        var mountPoint = Path.GetFullPath(MountPoint(environmentDirectory));
+        Ask(service, ViewProtocol.Unregister + " " + mountPoint);
+        // A view of a daemon that died: a lazy detach never blocks on a dead connection.
         if (MountTable.IsMounted(mountPoint)) MountTable.Detach(mountPoint);
-        // No environment directory: the build failed before it (a source no origin had) or came from the build cache.
-        if (File.Exists(pidFile)) File.Delete(pidFile);
     }
 
-    private static bool IsOurDaemon(int pid, string mountPoint)
+    /// <summary>Whether a live file system is mounted at <paramref name="mountPoint"/> (a dead daemon's mount answers nothing).</summary>
+    public static bool IsServed(string mountPoint)
     {
+        if (!MountTable.IsMounted(mountPoint)) return false;
         try
         {
-            var cmdline = File.ReadAllText($"/proc/{pid}/cmdline");
-            return cmdline.Contains("fuse\0", StringComparison.Ordinal) && cmdline.Contains(mountPoint, StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false; // gone
-        }
-    }
-
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat.Length > stat.LastIndexOf(')') + 2 && stat[stat.LastIndexOf(')') + 2] == 'Z';
-        }
-        catch (IOException)
-        {
+            Directory.EnumerateFileSystemEntries(mountPoint).Any();
             return true;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // ENOTCONN
+        }
     }
 
-    private static bool ReadyLine(string log)
+    /// <summary>The mount points the daemon serves now; empty when none runs.</summary>
+    public static IReadOnlyList<string> Served(ViewService service) =>
+        Ask(service, ViewProtocol.List) is { } reply && reply.StartsWith("ok", StringComparison.Ordinal)
+            ? reply[2..].Split('\t', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [];
+
+    /// <summary>The daemon's pid, or null when none answers.</summary>
+    public static int? DaemonProcess(ViewService service) =>
+        Ask(service, ViewProtocol.Ping) is { } reply && reply.StartsWith("ok ", StringComparison.Ordinal) && int.TryParse(reply[3..], out var pid) ? pid : null;
+
+    /// <summary>The answer, or null when no daemon answers or a hung one did not in time.</summary>
+    private static string? Ask(ViewService service, string request)
     {
-        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var buffer = new byte[Math.Min(stream.Length, 1 << 16)];
-        var read = stream.Read(buffer);
-        return Encoding.UTF8.GetString(buffer, 0, read).Split('\n').Any(l => l.Trim() == "ready");
+        try
+        {
+            return ViewProtocol.Ask(service.Directory, request, service.AnswerTimeout);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True on <c>ok</c>; false when a new daemon is needed; a refusal is an error.</summary>
+    private static bool Answered(string? reply)
+    {
+        if (reply is null || reply == "error " + ViewProtocol.Exiting) return false;
+        if (reply.StartsWith("ok", StringComparison.Ordinal)) return true;
+        throw new InvalidOperationException(reply.StartsWith("error ", StringComparison.Ordinal) ? reply[6..] : reply);
+    }
+
+    /// <summary>
+    /// Ends whatever daemon is left (one on its way out gets a moment, a hung one is killed),
+    /// detaches the views a dead one left mounted, and starts a new one; returns once it answers.
+    /// Called with the start lock held.
+    /// </summary>
+    private static void Replace(ViewService service)
+    {
+        var directory = service.Directory;
+        var life = ViewProtocol.LifeLock(directory);
+        FileStream? free;
+        try
+        {
+            free = FileLock.Acquire(life, TimeSpan.FromSeconds(2));
+        }
+        catch (IOException)
+        {
+            free = null;
+        }
+        if (free is null)
+        {
+            KillHung(directory);
+            free = FileLock.Acquire(life, TimeSpan.FromSeconds(10));
+        }
+        free.Dispose();
+        var views = ViewProtocol.ViewsFile(directory);
+        if (File.Exists(views))
+        {
+            foreach (var mountPoint in File.ReadAllLines(views).Where(l => l.Length > 0))
+                if (MountTable.FileSystemAt(mountPoint) == "fuse.distri") MountTable.Detach(mountPoint);
+        }
+
+        var log = ViewProtocol.LogFile(directory);
+        if (File.Exists(log) && new FileInfo(log).Length > 1 << 20) File.Delete(log);
+        // sh only redirects and execs setsid, which execs the daemon: its own session, so a Ctrl-C
+        // meant for one build does not take the views of others down, and none of our pipes.
+        var idle = ((long)service.IdleExit.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var daemon = Cli.Wrap("/bin/sh")
+            .WithArguments(["-c", "exec setsid \"$@\" >>\"$0\" 2>&1 </dev/null", log, .. service.DistriCommand,
+                "fuse", "--views", directory, "--idle-exit-ms", idle])
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < service.AnswerTimeout)
+        {
+            if (ViewProtocol.Ask(directory, ViewProtocol.Ping, TimeSpan.FromSeconds(1)) is { } reply && reply.StartsWith("ok", StringComparison.Ordinal)) return;
+            // setsid forks when it must, and its parent exits 0 at once: only a failure says anything.
+            if (daemon.Task.IsCompleted && daemon.Task.Result.ExitCode != 0)
+                throw new InvalidOperationException($"distri fuse --views exited with {daemon.Task.Result.ExitCode}:\n{Tail(log)}");
+            Thread.Sleep(1);
+        }
+        throw new InvalidOperationException($"the view daemon did not answer within {service.AnswerTimeout.TotalSeconds:0} s:\n{Tail(log)}");
+    }
+
+    /// <summary>The daemon holds its life lock but does not answer: kill it, if the pid file names it.</summary>
+    private static void KillHung(string directory)
+    {
+        if (!File.Exists(ViewProtocol.PidFile(directory)) || !int.TryParse(File.ReadAllText(ViewProtocol.PidFile(directory)).Trim(), out var pid)) return;
+        try
+        {
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+            if (!commandLine.Contains("fuse\0--views\0" + directory + "\0", StringComparison.Ordinal)) return;
+        }
+        catch (IOException)
+        {
+            return; // gone
+        }
+        LibC.Signal(pid, LibC.SIGKILL);
     }
 
     public static string Tail(string log, int lines = 30) =>

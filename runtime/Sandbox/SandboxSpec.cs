@@ -14,6 +14,12 @@ public sealed class SandboxSpec
     /// <summary>Host directory shown read-only at <c>/ro</c>: the filtered <c>distri fuse</c> mount. Null: an empty <c>/ro</c>.</summary>
     public string? View { get; set; }
 
+    /// <summary>
+    /// The directory of the view daemon that serves <see cref="View"/> (<see cref="ViewService"/>):
+    /// <c>distri shell</c> registers the view there again after the build unregistered it.
+    /// </summary>
+    public string? ViewDaemon { get; set; }
+
     /// <summary>The package's own full name: <c>/ro/&lt;Self&gt;</c> is <see cref="Destination"/>, writable.</summary>
     public string? Self { get; set; }
 

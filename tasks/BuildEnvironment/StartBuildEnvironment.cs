@@ -12,7 +12,8 @@ namespace Distri.Tasks.BuildEnvironment;
 /// included), synthesizes the sandbox's /etc and file-system links, gives the build directories
 /// to the build user, and writes the sandbox twice: as the JSON spec <c>distri sandbox</c> reads
 /// and as the launcher plus bubblewrap argument list each build step starts.
-/// Any daemon left by a cancelled earlier build of the same package is stopped first.
+/// The view is registered with the artifacts directory's view daemon (started when none answers);
+/// a view left by a cancelled earlier build of the same package is replaced.
 /// </summary>
 public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
 {
@@ -23,7 +24,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     /// <summary>Full names from <see cref="ResolveBuildClosure"/>, with metadata PackageName and Repository.</summary>
     public ITaskItem[] Closure { get; set; } = [];
 
-    /// <summary>This build's private directory for the mount point, the spec, the pid and daemon log.</summary>
+    /// <summary>This build's private directory for the mount point, the view's store of links and the spec.</summary>
     [Required]
     public string EnvironmentDirectory { get; set; } = "";
 
@@ -36,6 +37,10 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
 
     /// <summary>Host files shown read-only at their own path (the fetched source tarballs).</summary>
     public ITaskItem[] ReadOnlyFiles { get; set; } = [];
+
+    /// <summary>The view daemon's directory (one daemon per artifacts directory serves every build's view).</summary>
+    [Required]
+    public string ViewDaemonDirectory { get; set; } = "";
 
     /// <summary>How to run <c>distri</c>: a path, or words such as <c>dotnet /path/distri.dll</c> (no spaces inside a word).</summary>
     [Required]
@@ -67,6 +72,9 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
     public string BubblewrapPath { get; set; } = Bubblewrap.DefaultPath;
 
     public int ReadyTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How long the view daemon stays up with no view registered.</summary>
+    public int ViewDaemonIdleExitSeconds { get; set; } = 600;
 
     [Required]
     public string ProjectFile { get; set; } = "";
@@ -115,23 +123,32 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         var environment = Path.GetFullPath(EnvironmentDirectory);
         Directory.CreateDirectory(environment);
         Directory.CreateDirectory(Destination);
-        var distri = DistriCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var service = new ViewService(ViewDaemonDirectory, DistriCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            IdleExit = TimeSpan.FromSeconds(ViewDaemonIdleExitSeconds),
+            AnswerTimeout = TimeSpan.FromSeconds(ReadyTimeoutSeconds),
+        };
 
-        BuildView.Stop(environment);
         string? view = null;
         if (closure.Count > 0)
         {
             try
             {
                 var store = LinkStore(BuildView.StoreDirectory(environment), closure);
-                BuildView.Start(environment, distri, store, closure.Select(c => c.Full.ToString()), self.ToString(), TimeSpan.FromSeconds(ReadyTimeoutSeconds));
+                // The view lasts at most as long as the build: this task runs in a task host, whose parent is the MSBuild node.
+                var owner = ProcessIdentity.Parent() ?? ProcessIdentity.Of(Environment.ProcessId)!.Value;
+                BuildView.Start(environment, service, store, closure.Select(c => c.Full.ToString()), self.ToString(), owner);
             }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
             {
-                Log.LogError(Messages.ViewFailed, ProjectFile, self, e.Message, BuildView.LogFile(environment));
+                Log.LogError(Messages.ViewFailed, ProjectFile, self, e.Message, ViewProtocol.LogFile(service.Directory));
                 return false;
             }
             view = BuildView.MountPoint(environment);
+        }
+        else
+        {
+            BuildView.Stop(environment, service); // an earlier build's, with dependencies
         }
 
         var writable = Writable.Select(w => Path.GetFullPath(w.ItemSpec)).Distinct(StringComparer.Ordinal).ToList();
@@ -153,6 +170,7 @@ public sealed class StartBuildEnvironment : Microsoft.Build.Utilities.Task
         {
             ReadOnly = readOnly,
             View = view,
+            ViewDaemon = view is null ? null : service.Directory,
             Self = self.ToString(),
             Destination = Path.GetFullPath(Destination),
             Writable = writable,

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Distri.Linux;
+using Distri.Sandbox;
 using Distri.Testing;
 
 namespace Sdk.Tests;
@@ -149,5 +151,15 @@ public sealed partial class PackageFixture : IDisposable
     public static int LineContaining(string file, string text) =>
         Array.FindIndex(File.ReadAllLines(file), l => l.Contains(text, StringComparison.Ordinal)) + 1;
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        // The builds' view daemon outlives them by its idle period; not the fixture. (It would
+        // also notice its directory gone and exit, within seconds.)
+        if (BuildView.DaemonProcess(new ViewService(Path.Combine(Artifacts, "views"), [])) is { } pid && ProcessIdentity.Of(pid) is { } daemon)
+        {
+            LibC.Signal(pid, LibC.SIGTERM);
+            RoMount.Eventually(() => !daemon.IsAlive, TimeSpan.FromSeconds(10));
+        }
+        _temp.Dispose();
+    }
 }

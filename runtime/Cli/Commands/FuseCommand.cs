@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Distri.Fuse;
+using Distri.Fuse.Views;
 using Distri.Packages;
 
 namespace Distri.Cli.Commands;
@@ -19,6 +20,12 @@ internal static class FuseCommand
             Description = "Show /ro/NAME as an extra empty directory (a build binds its destination over it). May repeat.",
         };
         var readyFd = new Option<int?>("--ready-fd") { Description = "Also write \"ready\" to this file descriptor once mounted." };
+        var views = new Option<string?>("--views")
+        {
+            Description = "Run the view daemon of build environments in DIR instead (builds register their views over its socket; docs/build-environments.md).",
+            HelpName = "DIR",
+        };
+        var idleExit = new Option<long>("--idle-exit-ms") { Description = "With --views: exit after this long with no view registered.", DefaultValueFactory = _ => 600_000 };
         var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "Where to mount.", DefaultValueFactory = _ => "/ro" };
 
         var command = new Command("fuse", "Mount the /ro filesystem over a package store (foreground; prints \"ready\" when mounted).");
@@ -26,9 +33,19 @@ internal static class FuseCommand
         command.Options.Add(packages);
         command.Options.Add(extraDirectories);
         command.Options.Add(readyFd);
+        command.Options.Add(views);
+        command.Options.Add(idleExit);
         command.Arguments.Add(mountPoint);
         command.SetAction(parseResult =>
         {
+            if (parseResult.GetValue(views) is { } viewDirectory)
+            {
+                return ViewDaemon.Run(new ViewDaemonOptions
+                {
+                    Directory = viewDirectory,
+                    IdleExit = TimeSpan.FromMilliseconds(Math.Max(0, parseResult.GetValue(idleExit))),
+                }, Console.Out, Console.Error);
+            }
             HashSet<string>? only = null;
             if (parseResult.GetValue(packages) is { Length: > 0 } lists)
             {

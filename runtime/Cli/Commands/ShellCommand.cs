@@ -12,10 +12,10 @@ namespace Distri.Cli.Commands;
 /// <summary>
 /// <c>distri shell [DIR|NAME] [-c COMMAND]</c>: a shell in a package's build sandbox after its
 /// build ended (a failed one, typically: its tree stays until the next build) — the same
-/// <c>/ro</c> view of the same closure (started again over the store of links the build left,
-/// and stopped afterwards), the same launcher, user and environment as its steps had. What
-/// <c>nix develop</c> is to a derivation; a command rather than an MSBuild target because MSBuild
-/// gives the tools it runs no terminal.
+/// <c>/ro</c> view of the same closure (registered again with the view daemon over the store of
+/// links the build left, and unregistered afterwards), the same launcher, user and environment
+/// as its steps had. What <c>nix develop</c> is to a derivation; a command rather than an MSBuild
+/// target because MSBuild gives the tools it runs no terminal.
 /// </summary>
 internal static class ShellCommand
 {
@@ -68,19 +68,21 @@ internal static class ShellCommand
         var launcher = Path.Combine(environment, "sandbox.sh");
         if (!File.Exists(launcher)) throw new FileNotFoundException($"{launcher} is missing: build the package again");
 
-        // The build's view stopped with the build; a running build (or another shell) keeps its own.
-        var startedView = false;
-        if (spec.View is { } view && !MountTable.IsMounted(view))
+        // The build's view was unregistered with the build; a running build (or another shell) keeps its own.
+        ViewService? startedView = null;
+        if (spec.View is { } view && !BuildView.IsServed(view))
         {
+            if (spec.ViewDaemon is not { } daemon) throw new InvalidDataException($"{spec.Self}'s build tree is from before view daemons: build the package again");
+            var service = new ViewService(daemon, DistriItself());
             try
             {
-                BuildView.Restart(environment, DistriItself(), spec.Self ?? "", TimeSpan.FromSeconds(30));
+                BuildView.Restart(environment, service, spec.Self ?? "", ProcessIdentity.Of(Environment.ProcessId)!.Value);
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.ComponentModel.Win32Exception)
             {
-                throw new IOException($"cannot start the build view of {spec.Self}: {e.Message}\n(log: {BuildView.LogFile(environment)})", e);
+                throw new IOException($"cannot start the build view of {spec.Self}: {e.Message}\n(log: {ViewProtocol.LogFile(service.Directory)})", e);
             }
-            startedView = true;
+            startedView = service;
         }
         try
         {
@@ -104,7 +106,7 @@ internal static class ShellCommand
         }
         finally
         {
-            if (startedView) BuildView.Stop(environment);
+            if (startedView is not null) BuildView.Stop(environment, startedView);
         }
     }
 

@@ -29,8 +29,12 @@ internal sealed class StorePackage
     private bool _isClosed;
     private long _lookups;
 
-    public StorePackage(PackageFullName fullName, string imagePath, FileIdentity? identity, uint slot, IReadOnlyList<ExchangeDirectory> joins, Action<string> log, Action<StorePackage> closed)
+    private readonly ImageOpener _images;
+
+    public StorePackage(PackageFullName fullName, string imagePath, FileIdentity? identity, uint slot, IReadOnlyList<ExchangeDirectory> joins, Action<string> log, Action<StorePackage> closed,
+        ImageOpener? images = null)
     {
+        _images = images ?? ImageOpener.Direct;
         FullName = fullName;
         Name = fullName.ToString();
         ImagePath = imagePath;
@@ -69,7 +73,7 @@ internal sealed class StorePackage
                 if (_image is not null || _broken || _isClosed) return _image;
                 try
                 {
-                    image = SquashFsImage.Open(ImagePath);
+                    image = _images.Open(ImagePath, Identity);
                     _root = new ImageNode(this, image, image.Root, RootNodeId);
                     Volatile.Write(ref _image, image);
                     return image;
@@ -112,7 +116,8 @@ internal sealed class StorePackage
         if (Interlocked.Read(ref _lookups) <= 0) Close();
     }
 
-    private void Close()
+    /// <summary>Closes (gives back) the image now; also when its view is gone and the kernel holds nothing of it any more.</summary>
+    public void Close()
     {
         SquashFsImage? image;
         lock (_lock)
@@ -123,7 +128,7 @@ internal sealed class StorePackage
             Volatile.Write(ref _image, null);
         }
         // Frees the disk space of a deleted image; a request still reading it gets a reader error (EIO).
-        image?.Dispose();
+        if (image is not null) _images.Release(image);
         _closed(this);
     }
 

@@ -23,9 +23,13 @@ internal sealed class StoreScanner
     private long _generation;
     private uint _lastSlot;
 
+    private readonly ImageOpener _images;
+
     /// <param name="only">When set (<c>--pkgs</c>), the only full names that may appear.</param>
-    public StoreScanner(string storeDirectory, IReadOnlySet<string>? only, Action<string> log)
+    /// <param name="images">How packages open their images (the view daemon shares them between views).</param>
+    public StoreScanner(string storeDirectory, IReadOnlySet<string>? only, Action<string> log, ImageOpener? images = null)
     {
+        _images = images ?? ImageOpener.Direct;
         _storeDirectory = storeDirectory;
         _only = only;
         _log = log;
@@ -56,7 +60,7 @@ internal sealed class StoreScanner
                 }
                 if (package is not null) _leaving.Add(package);
                 // Slots start at 1: slot 0 holds the synthetic nodes (the root, exchange dirs).
-                package = new StorePackage(fullName, path, identity, ++_lastSlot, ReadJoins(fullName), _log, Closed);
+                package = new StorePackage(fullName, path, identity, ++_lastSlot, ReadJoins(fullName), _log, Closed, _images);
                 _current[fullName] = package;
                 _bySlot[package.Slot] = package;
                 visible.Add(package);
@@ -83,6 +87,12 @@ internal sealed class StoreScanner
             _leaving.Clear();
         }
         foreach (var package in leaving) package.Retire();
+    }
+
+    /// <summary>Gives back every package's image: their file system is unmounted and its request loop has ended.</summary>
+    public void CloseAll()
+    {
+        foreach (var package in _bySlot.Values.ToList()) package.Close();
     }
 
     private void Closed(StorePackage package) => _bySlot.TryRemove(new KeyValuePair<uint, StorePackage>(package.Slot, package));
