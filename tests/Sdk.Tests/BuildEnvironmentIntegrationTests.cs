@@ -166,11 +166,11 @@ public sealed class BuildEnvironmentIntegrationTests
         var d = Build();
         using var temp = new TempDirectory("buildenv-store");
         EmptyRoot.LinkStore(temp.Path, d.Repository);
-        // ncurses-…-2: the same files under a newer revision, which now wins /ro/lib.
-        var newer = PackageFullName.Parse(Ncurses) with { Revision = 2 };
+        // The same files under the next revision, which now wins /ro/lib.
+        var newer = PackageFullName.Parse(Ncurses) with { Revision = PackageFullName.Parse(Ncurses).Revision + 1 };
         File.Copy(Path.Combine(d.Repository, Ncurses + ".squashfs"), temp[StoreLayout.ImageFileName(newer)]);
         var meta = Yaml.ReadMeta(Path.Combine(d.Repository, Ncurses + ".meta.yaml"));
-        meta.Revision = 2;
+        meta.Revision = newer.Revision;
         File.WriteAllText(temp[StoreLayout.MetaFileName(newer)], Yaml.Serialize(meta));
 
         var r = RunWithRo(temp.Path, "zmodload zsh/stat; zstat -L +link /ro/lib/libncursesw.so.6; zmodload zsh/zle && while read -r l; do [[ $l == *libncursesw* ]] && print -r -- $l; done < /proc/$$/maps; :");
