@@ -12,11 +12,18 @@ python3 - "$results" <<'PY' || true
 import sys, glob, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
+# Each test's own outcome: MSTest 4 counts skipped and inconclusive tests in no summary counter
+# (only total minus executed), so the results are what is counted.
 for f in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
-    c = ET.parse(f).getroot().find("t:ResultSummary/t:Counters", ns)
-    if c is None: continue
-    passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
-    skipped += int(c.get("notExecuted", 0)) + int(c.get("inconclusive", 0))
+    root = ET.parse(f).getroot()
+    for r in root.iterfind(".//t:Results/t:UnitTestResult", ns):
+        outcome = r.get("outcome", "")
+        if outcome == "Passed": passed += 1
+        elif outcome in ("Failed", "Error", "Timeout", "Aborted"): failed += 1
+        else: skipped += 1
+    # a test with no result at all (the run aborted or crashed) did not pass
+    c = root.find("t:ResultSummary/t:Counters", ns)
+    if c is not None: failed += max(0, int(c.get("total", 0)) - len(root.findall(".//t:Results/t:UnitTestResult", ns)))
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status
