@@ -17,8 +17,8 @@ for f; do
   dir=$debug/.build-id/`echo "$id" | cut -c1-2`
   mkdir -p "$dir"
   objcopy --only-keep-debug "$f" "$dir/`echo "$id" | cut -c3-`.debug"
-  # strip rewrites the file in place: one installed read-only (perl's modules, 0444) is made
-  # writable for it and given its mode back.
+  # strip rewrites the file in place: one installed read-only (the XS modules of perl, 0444)
+  # is made writable for it and given its mode back. (No single quotes here: sh -ec below.)
   if [ -w "$f" ]; then strip --strip-debug "$f"; else chmod u+w "$f"; strip --strip-debug "$f"; chmod u-w "$f"; fi
   echo "strip: $f ($id)"
 done' strip "$debug" {} +
