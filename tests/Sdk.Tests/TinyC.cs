@@ -46,6 +46,7 @@ internal static class TinyC
     /// A program <c>bin/NAME</c> from <c>prog.c</c> (<paramref name="source"/>), linked with
     /// <paramref name="libraries"/>; <paramref name="check"/> runs before compiling (a shell line).
     /// </summary>
+    /// <remarks>Installed read-only (0555), as perl installs its modules: the strip step must cope.</remarks>
     public static string Program(PackageFixture f, string name, string source, string libraries = "", string check = "true") => Tarball(f, name, new()
     {
         ["prog.c"] = source,
@@ -57,7 +58,7 @@ internal static class TinyC
             	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ prog.c {libraries}
             install: all
             	mkdir -p $(DESTDIR)$(PREFIX)/bin
-            	install -m 755 {name} $(DESTDIR)$(PREFIX)/bin/
+            	install -m 555 {name} $(DESTDIR)$(PREFIX)/bin/
 
             """,
     });
