@@ -58,7 +58,7 @@ public sealed class DistributionTests
         var packages = Published();
         Newest(packages, "zsh"); Newest(packages, "less"); Newest(packages, "hello");
         var r = EmptyRoot.Run(Repository, "/ro/bin/zsh", "-c",
-            "zmodload zsh/zle && echo zle-ok; /ro/bin/less --version | head -n 1; /ro/bin/hello; while read -r l; do [[ $l == *libc.so* ]] && print -r -- $l; done < /proc/$$/maps; :");
+            "zmodload zsh/zle && echo zle-ok; /ro/bin/less --version | /ro/bin/head -n 1; /ro/bin/hello; while read -r l; do [[ $l == *libc.so* ]] && print -r -- $l; done < /proc/$$/maps; :");
         Assert.AreEqual(0, r.ExitCode, r.StandardError);
         StringAssert.StartsWith(r.StandardOutput, "zle-ok\nless 590");
         Assert.Contains("Hello, world!", r.StandardOutput);
@@ -70,7 +70,7 @@ public sealed class DistributionTests
     {
         var packages = Published();
         var gcc = Newest(packages, "gcc");
-        var r = EmptyRoot.Run(Repository, "/ro/bin/bash", "-c", "/ro/bin/gcc --version | head -n 1; /ro/bin/g++ --version | head -n 1");
+        var r = EmptyRoot.Run(Repository, "/ro/bin/bash", "-c", "/ro/bin/gcc --version | /ro/bin/head -n 1; /ro/bin/g++ --version | /ro/bin/head -n 1");
         Assert.AreEqual(0, r.ExitCode, r.StandardError);
         Assert.Contains("gcc (GCC) " + gcc.Version, r.StandardOutput);
         Assert.Contains("g++ (GCC) " + gcc.Version, r.StandardOutput);

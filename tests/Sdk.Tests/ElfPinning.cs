@@ -15,6 +15,7 @@ internal static class ElfPinning
     {
         var meta = Yaml.ReadMeta(Path.Combine(repository, StoreLayout.MetaFileName(package)));
         var allowed = meta.RuntimeDependencies.Append(package.ToString()).ToHashSet(StringComparer.Ordinal);
+        var libcDirectories = allowed.Where(p => p.StartsWith("glibc-", StringComparison.Ordinal)).Select(p => $"/ro/{p}/out/lib").ToList();
         var problems = new List<string>();
         var root = Path.Combine(mountPoint, package.ToString());
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint };
@@ -26,7 +27,10 @@ internal static class ElfPinning
             var name = Path.GetRelativePath(mountPoint, file);
             if (elf.Interpreter is { } loader)
                 Check(loader, "interpreter");
-            var searchPath = elf.RunPath.Count > 0 ? elf.RunPath : elf.RPath;
+            // The loader's own search after the file's: the distribution's glibc looks in its own
+            // library directory (its prefix's lib) — how glibc's gconv modules and getconf helpers,
+            // which carry no runpath, find libc.so.6.
+            var searchPath = (elf.RunPath.Count > 0 ? elf.RunPath : elf.RPath).Concat(libcDirectories).ToList();
             var origin = "/ro/" + Path.GetDirectoryName(name);
             foreach (var needed in elf.Needed)
             {
