@@ -13,10 +13,10 @@ namespace Sdk.Tests;
 [TestClass]
 public sealed class BuildEnvironmentIntegrationTests
 {
-    private const string Ncurses = "ncurses-amd64-6.4-2";
-    private const string NcursesDev = "ncurses-dev-amd64-6.4-2";
-    private const string Zsh = "zsh-amd64-5.9-2";
-    private const string Less = "less-amd64-590-2";
+    private static readonly string Ncurses = CheckoutDefinitions.FullName("ncurses");
+    private static readonly string NcursesDev = CheckoutDefinitions.FullName("ncurses", "ncurses-dev");
+    private static readonly string Zsh = CheckoutDefinitions.FullName("zsh");
+    private static readonly string Less = CheckoutDefinitions.FullName("less");
 
     private static readonly Lazy<Distribution> Built = new(Distribution.Build, LazyThreadSafetyMode.ExecutionAndPublication);
 

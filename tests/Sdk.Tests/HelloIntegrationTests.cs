@@ -25,9 +25,10 @@ public sealed class HelloIntegrationTests
             Assert.Inconclusive("no origin for hello's source (no network and no Debian source archive): " + PackageFixture.Errors(result, "DST2001")[0]);
         Assert.AreEqual(0, result.ExitCode, result.StandardOutput);
 
-        var meta = Distri.Packages.Yaml.ReadMeta(Path.Combine(f.Repository, "hello-amd64-2.10-2.meta.yaml"));
+        var hello = CheckoutDefinitions.FullName("hello");
+        var meta = Distri.Packages.Yaml.ReadMeta(Path.Combine(f.Repository, hello + ".meta.yaml"));
         var images = meta.RuntimeDependencies.Select(full => Path.Combine(SeedToolchain.Repository, full + ".squashfs"))
-            .Prepend(Path.Combine(f.Repository, "hello-amd64-2.10-2.squashfs")).ToList();
+            .Prepend(Path.Combine(f.Repository, hello + ".squashfs")).ToList();
         // Private mount namespace and a tmpfs root holding only /ro: the host's / (and its real /ro,
         // which other tests and engineers use) is never touched, and all mounts end with the namespace.
         var root = Path.Combine(f.Root, "root");
@@ -40,8 +41,8 @@ public sealed class HelloIntegrationTests
         var run = ExternalTool.Run("unshare", ["-m", "--propagation", "private", "sh", "-ec", $"""
             mount -t tmpfs tmpfs '{root}'
             {mounts}
-            chroot '{root}' /ro/hello-amd64-2.10-2/out/bin/hello
-            test -d '{root}/ro/hello-amd64-2.10-2/out/share/info' && test -d '{root}/ro/hello-amd64-2.10-2/out/share/man' && echo layout-ok
+            chroot '{root}' /ro/{hello}/out/bin/hello
+            test -d '{root}/ro/{hello}/out/share/info' && test -d '{root}/ro/{hello}/out/share/man' && echo layout-ok
             test ! -e '{root}/usr' && test ! -e '{root}/lib' && test ! -e '{root}/lib64' && echo empty-root
             """]);
         Assert.AreEqual(0, run.ExitCode, run.StandardError);

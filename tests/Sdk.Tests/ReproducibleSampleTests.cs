@@ -42,8 +42,9 @@ public sealed class ReproducibleSampleTests
 
         var second = Path.Combine(clone, "artifacts/repo/pkg");
         // The split part and the debug images too: a debug file is named by its program's build ID.
-        foreach (var full in new[] { "hello-amd64-2.10-2", "hello-debug-amd64-2.10-2", "ncurses-amd64-6.4-2", "ncurses-dev-amd64-6.4-2",
-                     "ncurses-debug-amd64-6.4-2", "zsh-amd64-5.9-2", "zsh-debug-amd64-5.9-2" })
+        foreach (var full in new[] { CheckoutDefinitions.FullName("hello"), CheckoutDefinitions.FullName("hello", "hello-debug"),
+                     CheckoutDefinitions.FullName("ncurses"), CheckoutDefinitions.FullName("ncurses", "ncurses-dev"),
+                     CheckoutDefinitions.FullName("ncurses", "ncurses-debug"), CheckoutDefinitions.FullName("zsh"), CheckoutDefinitions.FullName("zsh", "zsh-debug") })
         {
             var firstRepository = full.StartsWith("hello", StringComparison.Ordinal) ? temp["first/repo/pkg"] : first;
             Assert.AreEqual(Yaml.ReadMeta(Path.Combine(firstRepository, full + ".meta.yaml")).InputDigest,
