@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
 using Distri.Packages;
 using Distri.Sources;
 
@@ -132,15 +133,12 @@ public sealed class PackageCreator(string packagesDirectory)
     /// <summary>The tarball's entries (<c>tar -t</c>, which recognizes the compression itself).</summary>
     private static IEnumerable<string> List(string tarball)
     {
-        var info = new ProcessStartInfo("tar") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-tf", tarball }) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var entries = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new IOException($"cannot list {Path.GetFileName(tarball)} (tar -tf: exit code {process.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()}");
-        return entries;
+        var result = CliWrap.Cli.Wrap("tar").WithArguments(["-tf", tarball])
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync().GetAwaiter().GetResult();
+        if (!result.IsSuccess)
+            throw new IOException($"cannot list {Path.GetFileName(tarball)} (tar -tf: exit code {result.ExitCode}): {result.StandardError.Trim().Split('\n').LastOrDefault()}");
+        return result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
     private void Keep(Fetched fetched)

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using CliWrap;
 using Distri.Linux;
 
 namespace Distri.Fuse.Native;
@@ -112,12 +113,14 @@ internal sealed unsafe class FuseSession : IDisposable
         // Not root (e.g. a user namespace without the privilege): the setuid helper can.
         try
         {
-            using var p = System.Diagnostics.Process.Start("fusermount3", ["-u", "-z", _mountPoint]);
-            p.WaitForExit();
-            _unmounted = p.ExitCode == 0;
+            var result = Cli.Wrap("fusermount3").WithArguments(["-u", "-z", _mountPoint])
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync().GetAwaiter().GetResult();
+            _unmounted = result.IsSuccess;
         }
         catch (System.ComponentModel.Win32Exception)
         {
+            // No fusermount3 installed: nothing else could unmount it either.
         }
     }
 
