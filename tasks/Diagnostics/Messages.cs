@@ -47,6 +47,7 @@ public static class Messages
     public static readonly Message PostInstallFailed = new("DST3003", "post-install '{0}' on '{1}': {2}");
     public static readonly Message NothingInstalled = new("DST3004", "the install step put nothing into {0}; does it honour DESTDIR?");
     public static readonly Message UnsafeInstallTree = new("DST3005", "the install tree is not a plain directory tree: {0}; a build may not link its image root or its parents elsewhere");
+    public static readonly Message StepSilent = new("DST3006", "step '{0}' printed nothing for {1} s and was stopped (a test program waiting for something that never comes?); full log: {2}; last lines:\n{3}{4}\nA step that is quiet by nature: raise <DistriStepSilenceTimeoutSeconds> (0: no limit) in the definition");
 
     // DST35xx: the build environment (the /ro view, the sandbox, runtime dependencies).
     public static readonly Message ViewFailed = new("DST3503", "cannot mount the build view of {0}: {1}\n(log: {2})");

@@ -17,12 +17,20 @@ namespace Distri.Tasks.Steps;
 /// (it may carry its own options); it must run the rest of its arguments in the same working
 /// directory with the environment it was given.
 /// </para>
+/// <para>
+/// Watchdog: a step that prints no line for <see cref="SilenceTimeoutSeconds"/> is killed with
+/// its whole process tree and fails with DST3006. A hung configure test program (waiting on a
+/// loader that never comes) otherwise holds a build for as long as anyone waits.
+/// </para>
 /// </summary>
 public sealed partial class DistriExec : ToolTask
 {
     private const int TailLines = 30;
     private readonly Queue<string> _tail = new();
     private StreamWriter? _log;
+    private Process? _process;
+    private long _lastOutputTicks;
+    private volatile bool _silenced;
 
     /// <summary>The step's name as shown to the packager (configure, build, install, patch foo.patch…).</summary>
     [Required] public string StepName { get; set; } = "";
@@ -38,6 +46,9 @@ public sealed partial class DistriExec : ToolTask
     /// <summary>The .distpkg element (and its Include) a failure points at, e.g. BuildStep/configure or Builder.</summary>
     public string? DefinitionElement { get; set; }
     public string? DefinitionInclude { get; set; }
+
+    /// <summary>Seconds the step may print nothing before it is stopped (DST3006); 0: no limit.</summary>
+    public int SilenceTimeoutSeconds { get; set; }
 
     /// <summary>"step" (DST3001) or "patch" (DST3002).</summary>
     public string Kind { get; set; } = "step";
@@ -61,9 +72,41 @@ public sealed partial class DistriExec : ToolTask
         {
             _log.WriteLine($"=== {StepName}: {Command}");
             _log.WriteLine($"=== in {WorkingDirectory}{(string.IsNullOrEmpty(SandboxCommand) ? "" : " via " + SandboxCommand)}");
-            var ok = base.Execute();
-            _log.WriteLine($"=== {StepName}: {(ok ? "done" : "failed, exit code " + ExitCode)}");
+            bool ok;
+            using (var watchdog = StartWatchdog())
+                ok = base.Execute();
+            _process = null;
+            _log.WriteLine($"=== {StepName}: {(ok ? "done" : _silenced ? $"stopped after {SilenceTimeoutSeconds} s without output" : "failed, exit code " + ExitCode)}");
             return ok && !Log.HasLoggedErrors;
+        }
+    }
+
+    protected override Process StartToolProcess(Process proc)
+    {
+        Volatile.Write(ref _lastOutputTicks, System.Environment.TickCount64);
+        return _process = base.StartToolProcess(proc);
+    }
+
+    private Timer? StartWatchdog()
+    {
+        if (SilenceTimeoutSeconds <= 0) return null;
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(SilenceTimeoutSeconds * 100L, 100, 10_000));
+        return new Timer(_ => StopIfSilent(), null, period, period);
+    }
+
+    private void StopIfSilent()
+    {
+        if (_silenced || _process is not { } process) return;
+        if (System.Environment.TickCount64 - Volatile.Read(ref _lastOutputTicks) < SilenceTimeoutSeconds * 1000L) return;
+        _silenced = true;
+        try
+        {
+            // The sandbox and everything it started: the step then ends with a signal's exit code.
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited (and may be disposed) meanwhile.
         }
     }
 
@@ -99,6 +142,7 @@ public sealed partial class DistriExec : ToolTask
 
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
+        Volatile.Write(ref _lastOutputTicks, System.Environment.TickCount64);
         _log?.WriteLine(singleLine);
         if (_tail.Count == TailLines) _tail.Dequeue();
         _tail.Enqueue(singleLine);
@@ -116,11 +160,13 @@ public sealed partial class DistriExec : ToolTask
 
     protected override bool HandleTaskExecutionErrors()
     {
-        var message = Kind == "patch" ? Messages.PatchFailed : Messages.StepFailed;
         var shell = string.IsNullOrWhiteSpace(ShellCommand) ? ""
             : $"\n{ShellIntroduction} {ShellCommand} '{WorkingDirectory.Replace("'", "'\\''", StringComparison.Ordinal)}'";
         var what = Kind == "patch" ? DefinitionInclude ?? StepName : StepName;
-        Log.LogError(message, DefinitionFile, DefinitionElement, DefinitionInclude, what, ExitCode, Path.GetFullPath(LogFile), string.Join("\n", _tail), shell);
+        if (_silenced)
+            Log.LogError(Messages.StepSilent, DefinitionFile, DefinitionElement, DefinitionInclude, what, SilenceTimeoutSeconds, Path.GetFullPath(LogFile), string.Join("\n", _tail), shell);
+        else
+            Log.LogError(Kind == "patch" ? Messages.PatchFailed : Messages.StepFailed, DefinitionFile, DefinitionElement, DefinitionInclude, what, ExitCode, Path.GetFullPath(LogFile), string.Join("\n", _tail), shell);
         return false;
     }
 

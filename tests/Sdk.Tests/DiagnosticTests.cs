@@ -235,6 +235,35 @@ public sealed class DiagnosticTests
     }
 
     [TestMethod]
+    public void AStepSilentForTooLongIsStoppedWithEverythingItStartedAsDST3006()
+    {
+        using var f = new PackageFixture();
+        // A sleep no other process on the machine runs: found in /proc afterwards if it survived.
+        var sleep = $"sleep 600.{Random.Shared.Next(100_000, 999_999)}";
+        var (result, project) = BuildBroken(f, $"""
+            <Project Sdk="Distri.Sdk">
+              <PropertyGroup>
+                <Version>1.0</Version>
+                <Builder>custom</Builder>
+                <DistriStepSilenceTimeoutSeconds>2</DistriStepSilenceTimeoutSeconds>
+              </PropertyGroup>
+              <ItemGroup>
+                {Source(f.MakeTinyTarball())}
+                <BuildStep Include="hang" Command="echo waiting for a loader that never comes; {sleep} &amp; wait" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        AssertErrorAt(result, "DST3006", project, 9, "'hang'", "2 s");
+        StringAssert.Contains(result.StandardOutput, "waiting for a loader that never comes", "the error carries the step's last lines");
+        Assert.IsEmpty(PackageFixture.Errors(result, "DST3001"), "one error for one stopped step");
+        var survivors = Directory.EnumerateDirectories("/proc").Select(d => Path.Combine(d, "cmdline"))
+            .Select(c => { try { return File.ReadAllText(c).Replace('\0', ' '); } catch (IOException) { return ""; } })
+            .Where(c => c.Contains(sleep, StringComparison.Ordinal)).ToList();
+        Assert.IsEmpty(survivors, "the step's children were left running");
+    }
+
+    [TestMethod]
     public void CompilerErrorLinesBecomeMSBuildErrorsAtTheirSourceFile()
     {
         using var f = new PackageFixture();
