@@ -108,6 +108,11 @@ public sealed partial class DistriExec : ToolTask
         {
             // It exited (and may be disposed) meanwhile.
         }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // Not killable now: tried again next period (an exception here would take the task host down).
+            _silenced = false;
+        }
     }
 
     protected override ProcessStartInfo GetProcessStartInfo(string pathToTool, string commandLineCommands, string responseFileSwitch)
