@@ -32,6 +32,10 @@ public sealed partial class DistriExec : ToolTask
     private long _lastOutputTicks;
     private volatile bool _silenced;
 
+    // A step runs for minutes (gcc: half an hour): the MSBuild node goes on with other packages
+    // meanwhile (Distri.Tasks.targets says why that matters and why this task runs in the node).
+    public DistriExec() => YieldDuringToolExecution = true;
+
     /// <summary>The step's name as shown to the packager (configure, build, install, patch foo.patch…).</summary>
     [Required] public string StepName { get; set; } = "";
     [Required] public string Command { get; set; } = "";
