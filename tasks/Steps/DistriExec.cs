@@ -112,9 +112,11 @@ public sealed partial class DistriExec : ToolTask
         {
             // It exited (and may be disposed) meanwhile.
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (Exception)
         {
-            // Not killable now: tried again next period (an exception here would take the task host down).
+            // Not killable now (Win32Exception, or an AggregateException for a process of the tree,
+            // e.g. a setuid one): tried again next period. An exception escaping this timer would
+            // take the whole MSBuild node down, and every package building on it.
             _silenced = false;
         }
     }

@@ -264,6 +264,29 @@ public sealed class DiagnosticTests
     }
 
     [TestMethod]
+    public void TasksRebuiltAfterThePackageWasEvaluatedAreDST3007()
+    {
+        using var f = new PackageFixture();
+        // A private copy of the tasks whose in-node copy of DistriExec, named by the dll's time,
+        // holds other bytes: what a copy staged before the tasks were rebuilt looks like.
+        var tasks = Directory.CreateDirectory(f["tasks"]).FullName;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "artifacts", "tasks")))
+            File.Copy(file, Path.Combine(tasks, Path.GetFileName(file)));
+        var dll = Path.Combine(tasks, "Distri.Tasks.dll");
+        var staged = Directory.CreateDirectory(Path.Combine(tasks, "node", File.GetLastWriteTimeUtc(dll).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
+        File.WriteAllBytes(Path.Combine(staged, "Distri.Tasks.dll"), [.. File.ReadAllBytes(dll), 0]);
+        var project = f.WritePackage("tiny", f.TinyPackage("tiny"));
+
+        var result = f.Build(project, $"-p:DistriTasksAssembly={dll}");
+
+        Assert.AreNotEqual(0, result.ExitCode, "the build must fail");
+        var error = PackageFixture.Errors(result, "DST3007").Single();
+        StringAssert.Contains(error, project);
+        StringAssert.Contains(error, "build again");
+        Assert.IsFalse(File.Exists(Path.Combine(f.Repository, "tiny-amd64-1.0-1.squashfs")), "no step ran");
+    }
+
+    [TestMethod]
     public void CompilerErrorLinesBecomeMSBuildErrorsAtTheirSourceFile()
     {
         using var f = new PackageFixture();

@@ -21,9 +21,10 @@ public sealed partial class DistributionSchedulingTests
         string[] names = ["one", "two", "three"];
         foreach (var name in names)
         {
-            // configure marks when it runs; long enough for a third package to get through its
-            // set-up while two are in this step.
-            var tarball = f.MakeTinyTarball(name + "-1.0", "echo \"step $(date +%s.%N) begins\"; sleep 8; echo \"step $(date +%s.%N) ends\"");
+            // configure marks when it runs, and runs long enough for the third package to get
+            // through its set-up (a few seconds, more on a loaded machine) while two are in it.
+            // Timestamps, not a barrier: the sandboxes share no file.
+            var tarball = f.MakeTinyTarball(name + "-1.0", "echo \"step $(date +%s.%N) begins\"; sleep 20; echo \"step $(date +%s.%N) ends\"");
             f.WritePackage(name, PackageFixture.Definition(tarball));
         }
 
