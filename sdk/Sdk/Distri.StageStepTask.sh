@@ -12,17 +12,10 @@ if [ ! -f "$copy/Distri.Tasks.dll" ]; then
   staged=$(mktemp -d node/.stage.XXXXXX)
   chmod 755 "$staged"
   find . -maxdepth 1 -type f -exec cp -p {} "$staged"/ \;
-  # Packages built in parallel (and test runs) race here: the first rename wins. A directory
-  # without the dll (a clean-up interrupted half-way) is replaced.
-  if ! mv -T "$staged" "$copy" 2>/dev/null; then
-    if [ ! -f "$copy/Distri.Tasks.dll" ]; then
-      rm -rf "$copy"
-      mv -T "$staged" "$copy" 2>/dev/null || rm -rf "$staged"
-    else
-      rm -rf "$staged"
-    fi
-  fi
-  # Older copies and leftovers, a day after they were made; a node holding one keeps its open files.
+  # Packages built in parallel (and test runs) race here: the first rename wins.
+  mv -T "$staged" "$copy" 2>/dev/null || rm -rf "$staged"
+  # Older copies and leftovers, a day after they were made (never the current one, so no copy in
+  # use is ever half removed); a node holding one keeps its open files.
   find node -mindepth 1 -maxdepth 1 ! -name "$name" -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 fi
 cmp -s "$copy/Distri.Tasks.dll" Distri.Tasks.dll || echo stale
